@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import sqlite3
 import threading
@@ -65,7 +66,9 @@ class OpenAIEmbedder:
             raise ConfigError(f"embedding batch must be > 0, got {batch}")
         from openai import OpenAI
 
-        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
+        self._client = OpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1
+        )
         self.model = model
         self.batch = batch
         self.name = f"openai:{base_url}:{model}"
@@ -107,7 +110,7 @@ class HashEmbedder:
 
     def _vec(self, text: str) -> list[float]:
         v = np.zeros(self.dim, dtype=np.float32)
-        for a, b in zip(text, text[1:], strict=False):
+        for a, b in itertools.pairwise(text):
             h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
             v[h % self.dim] += 1.0
         n = float(np.linalg.norm(v))
@@ -129,7 +132,7 @@ def _normalise(v: list[float]) -> list[float]:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with a SQLite cache keyed by (model, text hash): unchanged text is never re-embedded."""
+    """An embedder with a SQLite cache keyed by (model, text): unchanged text is never re-embedded."""
 
     def __init__(self, inner: Embedder, cache_dir: Path):
         self.inner = inner

@@ -40,6 +40,9 @@ class ReportMeta(BaseModel):
     region: Region = Field(default_factory=Region)
     years: list[int] = Field(default_factory=list)
     published: str | None = Field(default=None, description="ISO date YYYY-MM-DD when the report gives one.")
+    published_span: list[int] | None = Field(
+        default=None, description="[start, end) of the publish-date text in the file, for citing it."
+    )
     content_hash: str = ""
     n_chars: int = 0
 

@@ -30,7 +30,7 @@ class RawReport:
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
-    """Decode report bytes: UTF-8 (with or without BOM) first, then GB18030/GBK, then what the detector says."""
+    """Decode report bytes: UTF-8 (BOM or not), then GB18030/GBK, then what the detector says."""
     if not data.strip():
         raise IngestError(f"{name}: the file is empty; nothing to ingest.")
     if b"\x00" in data[:8192]:

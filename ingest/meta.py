@@ -6,26 +6,15 @@ organisation suffix, the self-reference 我局/我队, dates in several forms); 
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 
-from bot.types import ReportMeta, Region
+from bot.places import CITY, DISTRICT, PROVINCE, places, plausible_place
+from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 
 _HAN = r"[\u4e00-\u9fa5]"
 _ORG_SUFFIX = r"(?:人民政府|委员会|办公室|大队|支队|中心|局|厅|委|办|院|署|队)"
-_PROVINCE = re.compile(rf"({_HAN}{{2}}(?:省|自治区))")
-_CITY = re.compile(rf"({_HAN}{{2}}市)")
-_DISTRICT = re.compile(rf"({_HAN}{{2}}(?:新区|区|县))")
-_NOT_PLACE = set(
-    "全省 本省 我省 各省 外省 该省 两省 节省 反省 行省 "
-    "全市 本市 我市 各市 城市 超市 上市 该市 省市 地市 县市 区市 两市 大市 门市 股市 "
-    "社区 小区 园区 辖区 城区 地区 片区 景区 街区 校区 山区 矿区 老区 灾区 误区 盲区 专区 分区 全区 我区 "
-    "本区 该区 各区 两区 治区 市区 郊区 县区 禁区 展区 厂区 港区 湾区 林区 牧区 库区 管区 学区 营区 战区 "
-    "政区 范区 验区 发区 税区 贸区 能区 示范区 试验区 开发区 保税区 自贸区 功能区 "
-    "法治区 全县 本县 我县 各县 该县 郡县 区县 市县 州县".split()
-)
 _SELF_REF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|—|-|–|～|~|至)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:—|-|–|～|~|至|到)\s*((?:19|20)\d{2})\s*年")
@@ -47,40 +36,11 @@ def parse_date(s: str) -> str | None:
     return None
 
 
-_NOT_NAME_POS = ("v", "a", "p", "r", "d", "c", "u", "i", "l", "m", "q")
-
-
-@functools.lru_cache(maxsize=4096)
-def _plausible_place(name: str) -> bool:
-    """A place name is not a stop word ("全市", "社区", "依法治区") and its stem is no verb or pronoun."""
-    if name in _NOT_PLACE:
-        return False
-    stem = name[:-2] if name.endswith(("新区", "自治区")) else name[:-1]
-    if name.endswith("自治区"):
-        stem = name[:-3]
-    import jieba.posseg as pseg
-
-    from bot.analysis import _jieba
-
-    _jieba()
-    flags = [p.flag for p in pseg.lcut(stem)]
-    return not any(f.startswith(_NOT_NAME_POS) for f in flags)
-
-
-def _places(pattern: re.Pattern[str], text: str) -> Counter[str]:
-    c: Counter[str] = Counter()
-    for m in pattern.finditer(text):
-        name = m.group(1)
-        if _plausible_place(name):
-            c[name] += 1
-    return c
-
-
 def find_issuer(title: str | None, text: str) -> str | None:
     """The issuing body: from the title line, else the region-prefixed organisation the text refers to."""
     if title:
         m = _TITLE_ISSUER.match(title)
-        if m and (_CITY.search(m.group(1)) or _DISTRICT.search(m.group(1)) or _PROVINCE.search(m.group(1))):
+        if m and (CITY.search(m.group(1)) or DISTRICT.search(m.group(1)) or PROVINCE.search(m.group(1))):
             return m.group(1).strip()
     selfref = Counter(m.group(1) for m in _SELF_REF.finditer(text))
     wanted = selfref.most_common(1)[0][0] if selfref else None
@@ -91,7 +51,7 @@ def find_issuer(title: str | None, text: str) -> str | None:
     scores: Counter[str] = Counter()
     for m in cand.finditer(text):
         prefix, org = m.group(1), m.group(2)
-        if not prefix or not all(_plausible_place(p) for p in _split_places(prefix)):
+        if not prefix or not all(plausible_place(p) for p in _split_places(prefix)):
             continue
         if wanted and not org.endswith(wanted):
             continue
@@ -111,19 +71,19 @@ def find_region(issuer: str | None, title: str | None, text: str) -> Region:
     """Province, city and district: named by the issuer or title first, else the most mentioned."""
     head = " ".join(x for x in (issuer, title) if x)
     region = Region()
-    for attr, pat in (("province", _PROVINCE), ("city", _CITY), ("district", _DISTRICT)):
-        named = _places(pat, head)
+    for attr, pat in (("province", PROVINCE), ("city", CITY), ("district", DISTRICT)):
+        named = places(pat, head)
         if named:
             setattr(region, attr, named.most_common(1)[0][0])
     if head and (region.city or region.district or region.province):
         if not region.city and region.district:
-            region.city = _most(_CITY, text, min_count=1)
+            region.city = _most(CITY, text, min_count=1)
         if not region.province:
-            region.province = _most(_PROVINCE, text, min_count=1)
+            region.province = _most(PROVINCE, text, min_count=1)
         return region
-    region.province = _most(_PROVINCE, text, min_count=1)
-    region.city = _most(_CITY, text, min_count=1)
-    districts = _places(_DISTRICT, text)
+    region.province = _most(PROVINCE, text, min_count=1)
+    region.city = _most(CITY, text, min_count=1)
+    districts = places(DISTRICT, text)
     bare_new = text.count("新区")  # "新区" alone refers back to the named new area
     for name in list(districts):
         if name.endswith("新区"):
@@ -136,7 +96,7 @@ def find_region(issuer: str | None, title: str | None, text: str) -> Region:
 
 
 def _most(pat: re.Pattern[str], text: str, min_count: int) -> str | None:
-    c = _places(pat, text)
+    c = places(pat, text)
     if not c:
         return None
     name, n = c.most_common(1)[0]

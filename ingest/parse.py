@@ -32,9 +32,13 @@ _BOILERPLATE = [
     re.compile(r"浏览器.*(升级|版本|极速模式|最佳体验|兼容|显示)|(升级|更换).*浏览器"),
     re.compile(r"^(您当前的位置|您现在的位置|当前位置|您的位置|你的位置|所在位置)\s*[:：]"),
     re.compile(r"扫一扫在手机|手机扫一扫|用手机扫描|扫码在手机"),
-    re.compile(r"^【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏|分享到?)\s*】?(\s*【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏)\s*】?)*$"),
+    re.compile(
+        r"^【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏|分享到?)\s*】?(\s*【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏)\s*】?)*$"
+    ),
     re.compile(r"(字号|字体)\s*[:：]?\s*【?\s*大\s*】?\s*【?\s*中\s*】?\s*【?\s*小"),
-    re.compile(r"^(上一篇|下一篇|相关链接|相关阅读|相关文章|责任编辑|编辑|来源|信息来源|浏览次数|阅读次数|点击数|访问量)\s*[:：]"),
+    re.compile(
+        r"^(上一篇|下一篇|相关链接|相关阅读|相关文章|责任编辑|编辑|来源|信息来源|浏览次数|阅读次数|点击数|访问量)\s*[:：]"
+    ),
     re.compile(r"版权所有|ICP备|网站标识码|主办单位\s*[:：]|承办单位\s*[:：]|政府网站找错|网站地图"),
 ]
 _DATE_LINE = re.compile(
@@ -42,7 +46,7 @@ _DATE_LINE = re.compile(
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{1,2})\.(\d{1,2})\.(\d{4}))"
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
 )
-_SENT_FINAL = "。！？；!?;…”\"’」』）)】:："
+_SENT_FINAL = '。！？；!?;…”"’」』）)】:：'
 _TITLE_WORDS = re.compile(r"(报告|总结|情况|通报|公告|要点|计划|方案|纲要|意见|说明|汇报)$")
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
 
@@ -83,9 +87,7 @@ class ParsedReport:
     date_text: str | None = None
 
     def section_dicts(self) -> list[dict[str, object]]:
-        return [
-            {"path": s.path, "start": s.start, "end": s.end} for s in self.sections if s.path
-        ]
+        return [{"path": s.path, "start": s.start, "end": s.end} for s in self.sections if s.path]
 
 
 def strip_markup(s: str) -> str:
@@ -282,12 +284,20 @@ def parse_text(raw: RawReport) -> ParsedReport:
 
     sections = _build_sections(lines, line_clean_start, clean, spans)
     boiler = [(ln.start, ln.end) for ln in lines if ln.kind in ("boilerplate", "tail", "date")]
-    date_text = next((strip_markup(ln.raw) for ln in lines if ln.kind == "date"), None)
+    date_line = next((ln for ln in lines if ln.kind == "date"), None)
+    date_text = strip_markup(date_line.raw) if date_line else None
     title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
     bread = next(
         (strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and "位置" in ln.raw[:12]), None
     )
     meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread)
+    if date_line is not None and meta.published:
+        a, b = date_line.start, date_line.end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        meta.published_span = [a, b]
     return ParsedReport(
         meta=meta,
         text=text,

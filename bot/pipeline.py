@@ -1,0 +1,152 @@
+"""The bot as one object: question (+ history) → query → retrieval → answer, with the answer contract.
+
+`ReportQA.from_settings(settings)` wires the parts the settings ask for; the CLI, the HTTP API and the eval
+all call `ask`, so they share one behaviour.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.embed import Embedder, make_embedder
+from bot.errors import BadRequest
+from bot.query import Query, QueryParser
+from bot.retrieve import HybridRetriever
+from bot.settings import Settings
+from bot.store import IndexData, IndexHandle
+from bot.types import Answer, HistoryTurn, Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """Everything an answerer needs: the parsed query, the hits, and the index they came from."""
+
+    query: Query
+    hits: list[Hit]
+    data: IndexData
+
+
+class ReportQA:
+    def __init__(
+        self,
+        index: IndexHandle,
+        embedder: Embedder | None,
+        *,
+        k: int = 6,
+        max_question_chars: int = 2000,
+        llm: Any | None = None,
+        bm25_weight: float = 1.0,
+        dense_weight: float = 1.0,
+    ):
+        from bot.extractive import ExtractiveAnswerer
+
+        self.index = index
+        self.embedder = embedder
+        self.k = k
+        self.max_question_chars = max_question_chars
+        self.retriever = HybridRetriever(
+            index, embedder, k=k, pool=max(30, k), bm25_weight=bm25_weight, dense_weight=dense_weight
+        )
+        self.extractive = ExtractiveAnswerer()
+        self.llm = llm
+        self._parser: QueryParser | None = None
+        self._parser_gen: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReportQA:
+        embedder = make_embedder(settings) if settings.use_dense else None
+        llm = None
+        if settings.llm_enabled:
+            from bot.llm import make_llm_answerer
+
+            llm = make_llm_answerer(settings)
+        return cls(
+            IndexHandle(settings.index_dir, settings, with_dense=settings.use_dense),
+            embedder,
+            k=settings.retrieval_k,
+            max_question_chars=settings.max_question_chars,
+            llm=llm,
+            bm25_weight=settings.bm25_weight,
+            dense_weight=settings.dense_weight,
+        )
+
+    def parser(self) -> QueryParser:
+        data = self.index.get()
+        if self._parser is None or self._parser_gen != data.generation:
+            self._parser = QueryParser([r.meta for r in data.reports.values()])
+            self._parser_gen = data.generation
+        return self._parser
+
+    def check_question(self, question: str) -> str:
+        q = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not q:
+            raise BadRequest("问题为空：请输入要查询的问题。(empty question)")
+        if len(q) > self.max_question_chars:
+            raise BadRequest(
+                f"问题太长（{len(q)}字），请控制在{self.max_question_chars}字以内。(question too long)"
+            )
+        return q
+
+    def prepare(
+        self, question: str, history: Sequence[HistoryTurn] = (), report_ids: Sequence[str] | None = None
+    ) -> Prepared:
+        q = self.check_question(question)
+        data = self.index.get()
+        query = self.parser().parse(q, history)
+        if report_ids:
+            unknown = [r for r in report_ids if r not in data.reports]
+            if unknown:
+                raise BadRequest(f"unknown report id(s): {', '.join(unknown)}; see GET /api/reports.")
+            query.report_ids = [
+                r for r in report_ids if not query.report_ids or r in query.report_ids
+            ] or list(report_ids)
+        hits = self._retrieve(query, data)
+        return Prepared(query, hits, data)
+
+    def _retrieve(self, query: Query, data: IndexData) -> list[Hit]:
+        if query.compare and len(query.report_ids) > 1:
+            # one retrieval per report, so that each side of a comparison has its evidence
+            per = max(2, self.k // len(query.report_ids) + 1)
+            hits: list[Hit] = []
+            for rid in query.report_ids:
+                hits.extend(self.retriever.retrieve(query.text, [rid], k=per))
+            return sorted(hits, key=lambda h: -h.score)
+        return self.retriever.retrieve(query.text, query.report_ids or None)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[HistoryTurn] = (),
+        report_ids: Sequence[str] | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        prep = self.prepare(question, history, report_ids)
+        answer = None
+        if self.llm is not None:
+            answer = self.llm.answer(prep, fallback=self.extractive)
+        if answer is None:
+            answer = self.extractive.answer(prep)
+        log.debug("answered in %.1f ms", (time.perf_counter() - t0) * 1000)
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[HistoryTurn] = (),
+        report_ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Events ("delta", text) … then ("answer", Answer). Generative mode streams real tokens."""
+        prep = self.prepare(question, history, report_ids)
+        if self.llm is not None:
+            yield from self.llm.stream(prep, fallback=self.extractive)
+            return
+        answer = self.extractive.answer(prep)
+        for i in range(0, len(answer.answer), 8):
+            yield "delta", answer.answer[i : i + 8]
+        yield "answer", answer

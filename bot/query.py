@@ -1,0 +1,199 @@
+"""Query understanding: which reports a question is about, what kind of fact it asks for, and follow-ups.
+
+Region, year and issuer mentions are matched against the ingested metadata (never a hard-coded list), so a
+new report's districts are understood as soon as it is ingested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot import places
+from bot.analysis import normalize
+from bot.types import HistoryTurn, ReportMeta
+
+QType = Literal["count", "percent", "amount", "who", "when", "list", "yesno", "compare", "fact"]
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
+_FOLLOWUP_SUB = re.compile(
+    r"^(?:那|那么|那个|还有|换成|再看看?)?\s*(.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[？?。!！]*$"
+)
+_ANAPHORA = re.compile(r"^(?:那|那么)?\s*(其中|这些|这个|这项|这部|这里|那些|他们|它们|该|上述|此|其|这|那)")
+_COMPARE = re.compile(
+    r"比较|对比|相比|哪个多|哪个少|哪家|谁.*[多少]|哪.*[多少高低]|哪边|更多|更少|更高|更低|分别|各有|各是|各[自个]|都"
+)
+_LIST = re.compile(
+    r"哪些|哪几|有什么|有啥|包括|包含|列举|几个方面|几条|哪五|哪三|哪四|哪两|都有|都公开|干什么|做哪|哪几件"
+)
+_COUNT = re.compile(r"多少|几[件次家个人项场名宗部条期位户天月年]|几$|几？|数量|总数|一共|共计|合计")
+_PERCENT = re.compile(r"比例|比率|百分|占比|率|%|多高")
+_AMOUNT = re.compile(r"多少钱|金额|资金|经费|预算|万元|收入|支出|[0-9]元")
+_WHO = re.compile(
+    r"谁|哪位|什么人|名字|叫什么|姓名|哪家|哪个单位|什么单位|哪个部门|什么部门|哪个科|哪个处|律所|事务所"
+)
+_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|日期|几月|几号|时间")
+_YESNO = re.compile(r"是否|有没有|是不是|能不能|会不会|吗[？?]*$|没有[？?]*$")
+
+_UNIT = re.compile(r"几\s*([件次家个人项场名宗部条期位户天学时])|多少\s*([件次家个人项场名宗部条期位户天万])")
+
+
+@dataclass
+class Query:
+    """A question made explicit: its text, what it refers to, and what kind of answer it wants."""
+
+    question: str
+    text: str  # the resolved question used for retrieval
+    focus: str  # the part that states what is asked (the question itself for a follow-up)
+    qtype: QType
+    unit: str | None = None
+    report_ids: list[str] = field(default_factory=list)  # reports the question names (filter)
+    regions: list[str] = field(default_factory=list)  # place names mentioned
+    unknown_regions: list[str] = field(default_factory=list)  # mentioned but no report covers them
+    years: list[int] = field(default_factory=list)
+    uncovered_years: list[int] = field(default_factory=list)  # named years no matched report covers
+    context: str = ""  # the previous question, for follow-ups
+    compare: bool = False
+
+
+def _aliases(meta: ReportMeta) -> list[str]:
+    names = [n for n in (meta.region.district, meta.region.city, meta.region.province) if n]
+    out = []
+    for n in names:
+        out.append(n)
+        s = places.stem(n)
+        if s != n:
+            out.append(s)
+    return out
+
+
+def classify(q: str) -> tuple[QType, str | None]:
+    qn = normalize(q)
+    unit = None
+    m = _UNIT.search(qn)
+    if m:
+        unit = m.group(1) or m.group(2)
+    if _WHEN.search(qn) and not _COUNT.search(qn):
+        return "when", unit
+    if _PERCENT.search(qn) and not re.search(r"率[先领]", qn):
+        return "percent", unit
+    if _AMOUNT.search(qn) and _COUNT.search(qn):
+        return "amount", unit
+    if re.search(r"哪些|哪几|哪[两三四五六七八九十]", qn):
+        return "list", unit
+    if _COUNT.search(qn):
+        return "count", unit
+    if _LIST.search(qn):
+        return "list", unit
+    if _WHO.search(qn):
+        return "who", unit
+    if _YESNO.search(qn):
+        return "yesno", unit
+    return "fact", unit
+
+
+class QueryParser:
+    """Parses questions against a catalog of report metadata."""
+
+    def __init__(self, reports: Sequence[ReportMeta]):
+        self.reports = list(reports)
+        self._alias: list[tuple[str, str, ReportMeta]] = []  # (alias, canonical name, report)
+        for r in self.reports:
+            for name in (r.region.district, r.region.city, r.region.province):
+                if not name:
+                    continue
+                self._alias.append((name, name, r))
+                s = places.stem(name)
+                if s != name:
+                    self._alias.append((s, name, r))
+        self._alias.sort(key=lambda t: -len(t[0]))
+
+    def _regions_in(self, text: str) -> tuple[list[str], list[str], set[str]]:
+        """(known canonical names, unknown place names, matching report ids) mentioned in text."""
+        known: list[str] = []
+        ids: set[str] = set()
+        rest = text
+        for alias, canon, rep in self._alias:
+            if alias in rest:
+                if canon not in known:
+                    known.append(canon)
+        # the most specific level wins: a district excludes its city's other reports
+        for canon in known:
+            for alias, c2, rep in self._alias:
+                if c2 == canon:
+                    ids.add(rep.report_id)
+        specific = [
+            c
+            for c in known
+            if not any(
+                c != o and any(r.region.city == c and r.region.district == o for r in self.reports)
+                for o in known
+            )
+        ]
+        if specific != known:
+            ids = {r.report_id for r in self.reports if any(n in specific for n in r.region.names())}
+        unknown = []
+        for name in places.mentions(text):
+            if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
+                continue
+            unknown.append(name)
+        return known, unknown, ids
+
+    def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
+        q = question.strip()
+        prev = next(
+            (t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), ""
+        )
+        known, unknown, ids = self._regions_in(q)
+        years = [
+            int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)
+        ]
+        text, focus, context = q, q, ""
+        if prev:
+            p_known, _, p_ids = self._regions_in(prev)
+            p_years = [int(y) for y in _YEAR.findall(prev)]
+            sub = _FOLLOWUP_SUB.match(q)
+            if sub and (known or years or unknown):
+                # "那嘉定区呢？": the previous question with the entity swapped
+                text = prev
+                for name in p_known:
+                    for alias in sorted({name, places.stem(name)}, key=len, reverse=True):
+                        text = text.replace(alias, "")
+                text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text) if years or known else text
+                text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + text
+                focus = text
+                context = prev
+            else:
+                context = prev
+                if not known and not unknown:
+                    known, ids = p_known, p_ids
+                    if not years:
+                        years = p_years
+                    text = q + " " + prev
+            if not known and not unknown and not ids:
+                ids = p_ids
+        qtype, unit = classify(focus)
+        covering = [r for r in self.reports if r.report_id in ids] if ids else []
+        uncovered = []
+        for y in years:
+            if covering and not any(y in r.years for r in covering):
+                uncovered.append(y)
+        compare = bool(_COMPARE.search(q)) and len(ids) > 1
+        if compare and qtype not in ("count", "percent", "amount"):
+            qtype = "compare"
+        return Query(
+            question=q,
+            text=text,
+            focus=focus,
+            qtype=qtype,
+            unit=unit,
+            report_ids=sorted(ids),
+            regions=known,
+            unknown_regions=[] if known else unknown,
+            years=years,
+            uncovered_years=uncovered,
+            context=context,
+            compare=compare,
+        )

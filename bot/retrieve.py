@@ -1,0 +1,106 @@
+"""Hybrid retrieval: BM25 over jieba words + character bigrams, dense vectors in Chroma, fused by RRF."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.analysis import bm25_tokens
+from bot.embed import Embedder
+from bot.errors import ConfigError
+from bot.store import IndexData, IndexHandle, dense_query
+from bot.types import Hit
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+
+
+class HybridRetriever:
+    """Retrieves chunks for a query text, optionally restricted to some reports."""
+
+    def __init__(
+        self,
+        index: IndexHandle,
+        embedder: Embedder | None,
+        *,
+        k: int = 6,
+        pool: int = 30,
+        bm25_weight: float = 1.0,
+        dense_weight: float = 1.0,
+    ):
+        if k <= 0:
+            raise ConfigError(f"k must be > 0, got {k}")
+        if pool < k:
+            raise ConfigError(f"pool must be >= k, got pool={pool}, k={k}")
+        self.index = index
+        self.embedder = embedder
+        self.k = k
+        self.pool = pool
+        self.bm25_weight = bm25_weight
+        self.dense_weight = dense_weight
+
+    def bm25_ranking(
+        self, data: IndexData, text: str, report_ids: Sequence[str] | None
+    ) -> list[tuple[int, float]]:
+        """(chunk position, score) best first, within the given reports."""
+        if data.bm25 is None:
+            return []
+        tokens = [t for t in bm25_tokens(text) if t in data.bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = data.bm25.get_scores(tokens)
+        if report_ids:
+            idx = np.concatenate([data.report_chunks.get(r, np.empty(0, dtype=np.int64)) for r in report_ids])
+        else:
+            idx = np.arange(len(scores))
+        if idx.size == 0:
+            return []
+        sub = scores[idx]
+        n = min(self.pool, idx.size)
+        top = np.argpartition(-sub, n - 1)[:n]
+        top = top[np.argsort(-sub[top])]
+        return [(int(idx[i]), float(sub[i])) for i in top if sub[i] > 0]
+
+    def dense_ranking(
+        self, data: IndexData, text: str, report_ids: Sequence[str] | None
+    ) -> list[tuple[int, float]]:
+        if self.embedder is None or data.collection is None:
+            return []
+        vec = self.embedder.embed_query(text)
+        n = min(self.pool, len(data.chunks))
+        out = []
+        for cid, sim in dense_query(data.collection, vec, n, list(report_ids) if report_ids else None):
+            pos = data.chunk_index.get(cid)
+            if pos is not None:
+                out.append((pos, sim))
+        return out
+
+    def retrieve(
+        self,
+        text: str,
+        report_ids: Sequence[str] | None = None,
+        k: int | None = None,
+        boost_reports: Sequence[str] = (),
+    ) -> list[Hit]:
+        """The top-k chunks by reciprocal-rank fusion of BM25 and dense rankings."""
+        data = self.index.get()
+        k = k or self.k
+        fused: dict[int, float] = {}
+        ranks: dict[int, dict[str, int]] = {}
+        for name, weight, ranking in (
+            ("bm25", self.bm25_weight, self.bm25_ranking(data, text, report_ids)),
+            ("dense", self.dense_weight, self.dense_ranking(data, text, report_ids)),
+        ):
+            for rank, (pos, _score) in enumerate(ranking):
+                fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank + 1)
+                ranks.setdefault(pos, {})[name] = rank + 1
+        if boost_reports:
+            boost = set(boost_reports)
+            for pos in fused:
+                if data.chunks[pos].report_id in boost:
+                    fused[pos] *= 1.5
+        best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        return [Hit(chunk=data.chunks[pos], score=score, ranks=ranks[pos]) for pos, score in best]

@@ -1,0 +1,336 @@
+"""Building the index: parse what changed, reuse what did not, write a new generation, then switch.
+
+Unchanged files (same content hash, same settings) are not parsed again and their vectors come from the
+embedding cache, so a re-ingest of an unchanged corpus does no work at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import shutil
+import time
+import tomllib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.analysis import bm25_tokens
+from bot.embed import CachedEmbedder, Embedder
+from bot.errors import IngestError
+from bot.settings import Settings
+from bot.store import (
+    FORMAT_VERSION,
+    chroma_client,
+    collection_name,
+    open_collection,
+    read_current,
+    write_current,
+)
+from bot.types import Chunk, Region
+from ingest.chunk import chunk_report
+from ingest.load import find_report_files, load_report
+from ingest.parse import ParsedReport, parse_text
+
+log = logging.getLogger(__name__)
+
+PARSER_VERSION = 1
+MANIFEST_NAMES = ("reports.toml",)
+_CHROMA_BATCH = 2000
+
+
+@dataclass
+class IngestSummary:
+    reports: int = 0
+    sections: int = 0
+    chunks: int = 0
+    parsed: int = 0
+    reused: int = 0
+    removed: int = 0
+    embedded: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    generation: str | None = None
+    unchanged: bool = False
+
+    def line(self) -> str:
+        state = "up to date, nothing to do" if self.unchanged else f"generation {self.generation}"
+        return (
+            f"{self.reports} reports, {self.sections} sections, {self.chunks} chunks "
+            f"({self.parsed} parsed, {self.reused} reused, {self.removed} removed, "
+            f"{self.embedded} vectors computed) in {self.seconds:.2f}s; {state}"
+            + (f"; {len(self.errors)} file(s) rejected" if self.errors else "")
+        )
+
+
+@contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    """One ingest at a time per index folder (a second waits)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def load_overrides(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """Per-file metadata overrides from `reports.toml` in the reports folder: [\"file.txt\"] title = …"""
+    if folder is None:
+        return {}
+    for name in MANIFEST_NAMES:
+        p = folder / name
+        if p.is_file():
+            try:
+                data = tomllib.loads(p.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise IngestError(f"{p}: invalid TOML ({exc}); fix or remove it.") from exc
+            return {k: v for k, v in data.items() if isinstance(v, dict)}
+    return {}
+
+
+def apply_overrides(report: ParsedReport, over: dict[str, Any]) -> None:
+    meta = report.meta
+    for key, value in over.items():
+        if key == "region" and isinstance(value, dict):
+            meta.region = Region(**{**meta.region.model_dump(), **value})
+        elif key in ("province", "city", "district"):
+            setattr(meta.region, key, value)
+        elif key == "years":
+            meta.years = [int(y) for y in (value if isinstance(value, list) else [value])]
+        elif key == "year":
+            meta.years = [int(value)]
+        elif key in ("title", "issuer", "published"):
+            setattr(meta, key, str(value))
+        else:
+            raise IngestError(f"reports.toml [{meta.source}]: unknown field {key!r}")
+
+
+def _settings_key(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:
+    return {
+        "parser": PARSER_VERSION,
+        "chunk_tokens": settings.chunk_tokens,
+        "embedder": embedder.name if embedder else None,
+    }
+
+
+def _previous(index_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
+    gen = read_current(index_dir)
+    if not gen:
+        return None, None
+    try:
+        return gen, json.loads((index_dir / gen / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("previous index %s is unreadable; building from scratch", gen)
+        return None, None
+
+
+def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]]]:
+    path = index_dir / gen
+    reports = {
+        r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))
+    }
+    chunks: dict[str, list[Chunk]] = {}
+    with open(path / "chunks.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                c = Chunk.from_json(json.loads(line))
+                chunks.setdefault(c.source, []).append(c)
+    return reports, chunks
+
+
+def ingest(
+    paths: list[Path],
+    settings: Settings,
+    embedder: Embedder | None,
+    *,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> IngestSummary:
+    """Ingest report files into `settings.index_dir`. `embedder=None` builds a BM25-only index."""
+    t0 = time.perf_counter()
+    index_dir = settings.index_dir
+    summary = IngestSummary()
+    files, root = find_report_files(paths)
+    overrides = load_overrides(root)
+    with ingest_lock(index_dir):
+        prev_gen, prev_manifest = (None, None) if rebuild else _previous(index_dir)
+        key = _settings_key(settings, embedder)
+        reusable = prev_manifest is not None and prev_manifest.get("settings") == key
+        prev_files: dict[str, Any] = (prev_manifest or {}).get("files", {}) if reusable else {}
+        old_reports: dict[str, dict[str, Any]] = {}
+        old_chunks: dict[str, list[Chunk]] = {}
+        if reusable and prev_gen:
+            old_reports, old_chunks = _old_records(index_dir, prev_gen)
+
+        records: list[dict[str, Any]] = []
+        chunks: list[Chunk] = []
+        file_state: dict[str, Any] = {}
+        iterator: Any = files
+        if progress:
+            from tqdm import tqdm
+
+            iterator = tqdm(files, desc="parsing", unit="file")
+        for f in iterator:
+            source = str(f.relative_to(root)) if root else f.name
+            try:
+                raw = load_report(f, root)
+            except IngestError as exc:
+                summary.errors.append(str(exc))
+                log.error("%s", exc)
+                if source in old_reports:  # keep the last good version rather than lose it
+                    records.append(old_reports[source])
+                    chunks.extend(old_chunks.get(source, []))
+                    file_state[source] = prev_files[source]
+                    summary.reused += 1
+                continue
+            over = overrides.get(source, {})
+            over_key = json.dumps(over, sort_keys=True, ensure_ascii=False)
+            prev = prev_files.get(source)
+            if prev and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key:
+                records.append(old_reports[source])
+                chunks.extend(old_chunks.get(source, []))
+                summary.reused += 1
+            else:
+                report = parse_text(raw)
+                apply_overrides(report, over)
+                report_chunks = chunk_report(report, settings.chunk_tokens)
+                records.append(
+                    {
+                        "meta": report.meta.model_dump(),
+                        "sections": report.section_dicts(),
+                        "text": raw.text,
+                    }
+                )
+                chunks.extend(report_chunks)
+                summary.parsed += 1
+            file_state[source] = {"hash": raw.content_hash, "overrides": over_key}
+        summary.removed = len(set(prev_files) - set(file_state))
+        _check_unique_ids(records)
+        summary.reports = len(records)
+        summary.sections = sum(len(r["sections"]) for r in records)
+        summary.chunks = len(chunks)
+
+        if reusable and summary.parsed == 0 and summary.removed == 0 and set(file_state) == set(prev_files):
+            summary.unchanged = True
+            summary.generation = prev_gen
+            summary.seconds = time.perf_counter() - t0
+            return summary
+
+        gen = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        summary.generation = gen
+        cached = CachedEmbedder(embedder, settings.cache_dir) if embedder else None
+        try:
+            _write_generation(index_dir, gen, settings, records, chunks, cached, key, file_state, progress)
+        except BaseException:
+            shutil.rmtree(index_dir / gen, ignore_errors=True)
+            if settings.chroma_host:
+                _drop_collection(settings, collection_name(settings, gen))
+            raise
+        finally:
+            if cached:
+                summary.embedded = cached.misses
+                cached.close()
+        write_current(index_dir, gen)
+        _collect_garbage(index_dir, settings, keep={gen, prev_gen})
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _check_unique_ids(records: list[dict[str, Any]]) -> None:
+    seen: dict[str, str] = {}
+    for r in records:
+        rid, src = r["meta"]["report_id"], r["meta"]["source"]
+        if rid in seen:
+            raise IngestError(f"{src} and {seen[rid]} map to the same report id {rid!r}; rename one.")
+        seen[rid] = src
+
+
+def _write_generation(
+    index_dir: Path,
+    gen: str,
+    settings: Settings,
+    records: list[dict[str, Any]],
+    chunks: list[Chunk],
+    embedder: CachedEmbedder | None,
+    key: dict[str, Any],
+    file_state: dict[str, Any],
+    progress: bool,
+) -> None:
+    # Written in place under a name CURRENT does not point to yet; the manifest is written last.
+    tmp = index_dir / gen
+    tmp.mkdir(parents=True)
+    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for c in chunks:
+            f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
+    (tmp / "reports.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    if chunks:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index([bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks], show_progress=False)
+        retriever.save(str(tmp / "bm25"))
+    name = collection_name(settings, gen)
+    dense = embedder is not None
+    if dense and chunks:
+        assert embedder is not None
+        coll = open_collection(settings, tmp, name, create=True)
+        texts = [c.header + "\n" + c.text for c in chunks]
+        batches = range(0, len(chunks), _CHROMA_BATCH)
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        for i in batches:
+            part = chunks[i : i + _CHROMA_BATCH]
+            vecs = embedder.embed_documents(texts[i : i + _CHROMA_BATCH])
+            coll.add(
+                ids=[c.id for c in part],
+                embeddings=vecs,
+                metadatas=[
+                    {
+                        "report_id": c.report_id,
+                        "source": c.source,
+                        "section": " > ".join(c.section_path),
+                        "start": c.start,
+                        "end": c.end,
+                    }
+                    for c in part
+                ],
+            )
+    manifest = {
+        "format": FORMAT_VERSION,
+        "generation": gen,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": key,
+        "dense": dense,
+        "dim": embedder.dim if embedder else None,
+        "collection": name,
+        "chroma": "server" if settings.chroma_host else "embedded",
+        "n_reports": len(records),
+        "n_chunks": len(chunks),
+        "files": file_state,
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _drop_collection(settings: Settings, name: str) -> None:
+    try:
+        chroma_client(settings, None).delete_collection(name)
+    except Exception:
+        log.debug("collection %s was not there to drop", name)
+
+
+def _collect_garbage(index_dir: Path, settings: Settings, keep: set[str | None]) -> None:
+    """Remove generations other than the new and the previous one (readers may still hold that)."""
+    for p in index_dir.iterdir():
+        if not p.name.startswith("gen-") or p.name in keep:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        if settings.chroma_host:
+            _drop_collection(settings, collection_name(settings, p.name))
