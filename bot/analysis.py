@@ -91,20 +91,43 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+ANALYZER_VERSION = 2
+
+# Words of government reports and of the way staff ask about them that jieba's dictionary lacks; without
+# them "人社局" splits into "人/社局" and "哪天发" into "哪/天发".
+DOMAIN_WORDS = (
+    "人社局 人社厅 人社部 人社 社保 医保 网办 全流程网办 欠薪 根治欠薪 出庭应诉 行政应诉 行政复议 规范性文件 "
+    "普法 执法证 劳动监察 劳动仲裁 仲裁员 兼职仲裁员 调解员 法律顾问 放管服 双随机 一公开 三项制度 "
+    "哪天 哪年 哪月 哪家 哪位 哪部 哪项 哪几 哪些 几件 几次 几家 几项 几场 几名 几部 几条 几期 几位 几户 几天 "
+    "多少件 多少次 多少家 多少项 多少人 多少钱 留痕 办结 办完 当场办结 一次办"
+).split()
+
+
 @functools.lru_cache(maxsize=1)
 def _jieba() -> object:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
+    for w in DOMAIN_WORDS:
+        jieba.add_word(w, freq=20000)
     return jieba
+
+
+def add_words(names: list[str]) -> None:
+    """Teach jieba names found in the reports (regions, issuers) so questions split the same way."""
+    jieba = _jieba()
+    for n in names:
+        if n and len(n) >= 2:
+            jieba.add_word(n, freq=20000)  # type: ignore[attr-defined]
 
 
 def words(text: str) -> list[str]:
     """jieba search-mode words of normalised text, without punctuation, spaces or stopwords."""
     jieba = _jieba()
     out = []
-    for w in jieba.cut_for_search(normalize(text)):  # type: ignore[attr-defined]
+    # HMM off: unknown runs stay single characters instead of being glued into words like "微博有".
+    for w in jieba.cut_for_search(normalize(text), HMM=False):  # type: ignore[attr-defined]
         w = w.strip()
         if not w or _PUNCT_OR_SPACE.match(w) or w in STOPWORDS:
             continue

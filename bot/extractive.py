@@ -1,40 +1,678 @@
-"""Offline extractive answerer (placeholder: the top sentence of the top hit)."""
+"""The offline extractive answerer: picks the minimal clauses that answer, cites them, or refuses.
+
+For every sentence of the retrieved chunks it measures how much of the question's *asked terms* the
+sentence covers (weighted by rarity, with colloquial synonyms), and whether it holds the kind of fact asked
+for: a number with the asked unit for a count, a percentage, an amount, a date, a name, an enumeration.
+The best sentence is narrowed to the clauses that carry the answer. When no sentence covers the question
+well enough, or none holds the asked kind of fact, the bot refuses and says what it did find.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.analysis import sentence_spans
-from bot.types import Answer, Citation, Context
+from bot import places
+from bot.analysis import STOPWORDS, normalize, sentence_spans, words
+from bot.lexicon import SYNONYMS
+from bot.query import Query
+from bot.types import Answer, Chunk, Citation, Context, Hit
 
 if TYPE_CHECKING:
     from bot.pipeline import Prepared
+    from bot.store import IndexData
+
+log = logging.getLogger(__name__)
+
+# Words that say *how* something is asked, not *what*: they never count as asked terms.
+QUESTION_WORDS = frozenset(
+    "多少 几 几个 几件 几次 几家 几项 几场 几名 几部 几条 几期 几位 几户 几天 什么 哪些 哪个 哪家 哪位 哪年 哪天 "
+    "哪几 哪几个 谁 是否 有没有 是不是 怎么 怎样 如何 为什么 为啥 啥 吗 呢 了 的 一共 总共 共 共计 合计 分别 各 "
+    "都 还 那 那么 这 这些 其中 他们 它们 情况 方面 叫 叫什么 名字 请问 告诉 一下 能 可以 会 要 需要 有 没有 "
+    "报告 年度 年 今年 去年 那年 当年 干 做 搞 办 弄 怎么样 比例 多高 多大 占 一些 主要 具体 开始 时候 "
+    "人社局 人社 人力资源 社会保障局 人力资源和社会保障局 社会保障 局 区 市 县 提到 说 讲".split()
+)
+
+_UNIT_GROUPS: list[frozenset[str]] = [
+    frozenset("件 宗 件次 起 个 例".split()),
+    frozenset("次 件次 场 期 轮 回 人次".split()),
+    frozenset("人 名 位 人次 户 余人 余名".split()),
+    frozenset("家 个 户 所 余家".split()),
+    frozenset("项 个 条 类 款 余项".split()),
+    frozenset("部 件 个 份 本".split()),
+    frozenset("天 日 个工作日 工作日".split()),
+    frozenset("万元 元 亿元 万".split()),
+    frozenset("学时 小时 课时".split()),
+]
+_NUM = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|万元|亿元|元|万人次|人次|件次|个工作日|工作日|学时|小时|万余|余(?:件|户|人|家|名|场|次|项)"
+    r"|万|[件次家个人项场名宗部条期位户天日批所类起例份本轮回款])?"
+)
+_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}"
+)
+_ENUM = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][)）]|[①②③④⑤⑥⑦⑧⑨]")
+_ORG = re.compile(
+    r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)"
+)
+_CLAUSE_BREAK = set("，,；;：:")
+_TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
+_OPEN = "《“‘（(「『【"
+_CLOSE = "》”’）)」』】"
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved chunk, scored against the question."""
+
+    hit_rank: int
+    chunk: Chunk
+    start: int  # in chunk.text
+    end: int
+    coverage: float = 0.0
+    type_ok: bool = False
+    score: float = 0.0
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass
+class Piece:
+    """A span of a chunk chosen for the answer."""
+
+    chunk: Chunk
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+_NUMBERING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百\d]+[章节部篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]"
+    r"|\d+[.、．]|[①②③④⑤⑥⑦⑧⑨⑩])\s*"
+)
+
+
+def _strip_numbering(heading: str) -> str:
+    return _NUMBERING.sub("", heading).rstrip("。：:")
+
+
+class TermWeights:
+    """Inverse document frequency of terms over the chunks of one index generation (cached)."""
+
+    def __init__(self, data: IndexData):
+        self.generation = data.generation
+        self.texts = [normalize(c.header + c.text) for c in data.chunks]
+        self.n = max(len(self.texts), 1)
+        self._cache: dict[str, float] = {}
+
+    def idf(self, term: str) -> float:
+        w = self._cache.get(term)
+        if w is None:
+            df = sum(1 for t in self.texts if term in t)
+            w = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            self._cache[term] = w
+        return w
+
+
+def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
+    """Content words of a question, without question words, entity names and years."""
+    ent = {normalize(e) for e in entity_words}
+    out: list[str] = []
+    for w in words(text):
+        if w in QUESTION_WORDS or w in STOPWORDS or w in ent or re.fullmatch(r"(?:19|20)\d{2}年?|\d+", w):
+            continue
+        if any(w in e for e in ent if len(w) >= 2):
+            continue
+        if len(w) == 1 and w not in SYNONYMS:
+            continue
+        if w not in out:
+            out.append(w)
+    # drop words contained in a longer asked word (jieba search mode yields both)
+    return [w for w in out if not any(w != o and w in o and len(w) >= 2 for o in out)] or out
+
+
+def term_match(term: str, text: str) -> float:
+    """1 when the term (or a synonym) is in the text; partial credit for shared characters."""
+    if term in text:
+        return 1.0
+    for syn in SYNONYMS.get(term, ()):
+        if normalize(syn) in text:
+            return 0.9
+    if 2 <= len(term) <= 4 and _abbreviates(term, text):
+        return 0.8
+    if len(term) >= 3:
+        bigrams = [term[i : i + 2] for i in range(len(term) - 1)]
+        frac = sum(1 for b in bigrams if b in text) / len(bigrams)
+        return 0.7 * frac
+    if len(term) == 2:
+        return 0.3 * sum(1 for ch in term if ch in text) / 2
+    return 0.0
+
+
+def _abbreviates(term: str, text: str) -> bool:
+    """True when the term's characters appear in order within a short stretch ("社保" in "社会保险")."""
+    limit = 3 * len(term)
+    pos = text.find(term[0])
+    while pos >= 0:
+        i, j = 1, pos + 1
+        while i < len(term) and j < len(text) and j - pos < limit:
+            if text[j] == term[i]:
+                i += 1
+            j += 1
+        if i == len(term):
+            return True
+        pos = text.find(term[0], pos + 1)
+    return False
+
+
+def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
+    """(number, unit, start, end) of each number in text (NFKC-normalised positions equal for digits)."""
+    out = []
+    for m in _NUM.finditer(text):
+        out.append((m.group(1), m.group(2) or "", m.start(), m.end()))
+    return out
+
+
+def unit_ok(unit: str, asked: str | None) -> bool:
+    if not asked:
+        return bool(unit) and unit not in ("万",) or bool(unit)
+    u = unit.removeprefix("余").removeprefix("万") or unit
+    return any(asked in g and (u in g or unit in g) for g in _UNIT_GROUPS) or u == asked
 
 
 class ExtractiveAnswerer:
+    """Answers from the retrieved chunks alone: no model, no network."""
+
+    def __init__(
+        self, min_coverage: float = 0.5, min_coverage_fact: float = 0.42, max_answer_chars: int = 110
+    ):
+        if not 0 < min_coverage <= 1 or not 0 < min_coverage_fact <= 1:
+            raise ValueError("coverage thresholds must be in (0, 1]")
+        self.min_coverage = min_coverage
+        self.min_coverage_fact = min_coverage_fact
+        self.max_answer_chars = max_answer_chars
+        self._weights: TermWeights | None = None
+
+    # ------------------------------------------------------------------ entry point
     def answer(self, prep: Prepared) -> Answer:
-        hits = prep.hits
+        query, hits, data = prep.query, prep.hits, prep.data
         contexts = [
             Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits
         ]
+        refusal = self._metadata_refusal(query, data)
+        if refusal:
+            return Answer(answer=refusal, answerable=False, contexts=contexts, reason="not covered")
         if not hits:
-            return Answer(answer="报告中没有找到相关内容。", answerable=False, contexts=contexts)
-        c = hits[0].chunk
-        s, e = next(iter(sentence_spans(c.text)), (0, len(c.text)))
-        start, end = c.orig_span(s, e)
-        rec = prep.data.reports[c.report_id]
+            return Answer(
+                answer="报告中没有找到与这个问题相关的内容。",
+                answerable=False,
+                contexts=contexts,
+                reason="no hits",
+            )
+        weights = self._term_weights(data)
+        entity = self._entity_words(query, data)
+        terms = asked_terms(query.focus, entity)
+        ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
+        meta_answer = self._metadata_answer(query, data, terms)
+        if meta_answer:
+            meta_answer.contexts = contexts
+            return meta_answer
+        if query.compare and len(query.report_ids) > 1:
+            ans = self._compare(query, hits, data, terms, ctx_terms, weights)
+        else:
+            ans = self._single(query, hits, data, terms, ctx_terms, weights)
+        ans.contexts = contexts
+        ans.resolved_question = query.text if query.text != query.question else None
+        return ans
+
+    # ------------------------------------------------------------------ refusals from metadata
+    def _metadata_refusal(self, query: Query, data: IndexData) -> str | None:
+        catalog = "、".join(sorted({r.meta.short_name for r in data.reports.values()}))
+        if query.unknown_regions and not query.report_ids:
+            name = query.unknown_regions[0]
+            mentioned = [r for r in data.reports.values() if name in r.text]
+            if not mentioned:
+                return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog}。"
+            query.report_ids = [r.meta.report_id for r in mentioned]
+        if query.uncovered_years and query.report_ids:
+            reps = [data.reports[r] for r in query.report_ids if r in data.reports]
+            for y in query.uncovered_years:
+                if not any(f"{y}年" in r.text for r in reps):
+                    have = "；".join(
+                        f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{self._years(r.meta.years)}"
+                        for r in reps
+                    )
+                    return f"报告中没有{y}年的相关内容：现有的{have}。"
+        return None
+
+    @staticmethod
+    def _years(years: Sequence[int]) -> str:
+        if not years:
+            return "未注明年份"
+        return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
+
+    def _metadata_answer(self, query: Query, data: IndexData, terms: list[str]) -> Answer | None:
+        """Questions about a report itself (when it was published) are answered from its metadata."""
+        if query.qtype != "when" or len(query.report_ids) != 1:
+            return None
+        if not any(t in ("发", "发布", "印发", "公布", "发布日期", "出") for t in terms + words(query.focus)):
+            return None
+        rec = data.reports.get(query.report_ids[0])
+        if not rec or not rec.meta.published or not rec.meta.published_span:
+            return None
+        a, b = rec.meta.published_span
         cit = Citation(
-            report_id=c.report_id,
-            source=c.source,
+            report_id=rec.meta.report_id,
+            source=rec.meta.source,
             title=rec.meta.title,
-            section=c.section_path,
+            section=[],
+            quote=rec.text[a:b],
+            start=a,
+            end=b,
+        )
+        return Answer(
+            answer=f"《{rec.meta.title}》的发布日期是{rec.meta.published}[1]。",
+            answerable=True,
+            citations=[cit],
+        )
+
+    # ------------------------------------------------------------------ scoring
+    def _term_weights(self, data: IndexData) -> TermWeights:
+        if self._weights is None or self._weights.generation != data.generation:
+            self._weights = TermWeights(data)
+        return self._weights
+
+    @staticmethod
+    def _entity_words(query: Query, data: IndexData) -> list[str]:
+        ent: list[str] = []
+        for rid in query.report_ids or list(data.reports):
+            m = data.reports[rid].meta if rid in data.reports else None
+            if not m:
+                continue
+            for n in m.region.names():
+                ent += [n, places.stem(n)]
+            if m.issuer:
+                ent.append(m.issuer)
+        ent += query.regions + query.unknown_regions
+        return ent
+
+    def _candidates(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        terms: list[str],
+        ctx_terms: list[str],
+        weights: TermWeights,
+    ) -> list[Candidate]:
+        wts = {t: weights.idf(t) for t in terms}
+        cwts = {t: 0.35 * weights.idf(t) for t in ctx_terms}
+        total = sum(wts.values()) + sum(cwts.values()) or 1.0
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        year_terms = [f"{y}年" for y in query.uncovered_years]
+        out: list[Candidate] = []
+        for rank, h in enumerate(hits):
+            head = normalize(" ".join(h.chunk.section_path))
+            for s, e in sentence_spans(h.chunk.text):
+                sent = normalize(h.chunk.text[s:e])
+                got = 0.0
+                matched = []
+                for t, w in list(wts.items()) + list(cwts.items()):
+                    m = max(term_match(t, sent), 0.8 * term_match(t, head))
+                    got += w * m
+                    if m >= 0.9:
+                        matched.append(t)
+                cov = got / total
+                if year_terms and not any(y in sent or y in head for y in year_terms):
+                    cov = 0.0  # the asked year is not the report's: only text about that year answers
+                c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
+                c.type_ok = self._type_ok(query, sent, q_numbers)
+                c.score = cov + (0.3 if c.type_ok else 0.0) + 0.06 / (1 + rank)
+                out.append(c)
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _type_ok(self, query: Query, sent: str, q_numbers: set[str]) -> bool:
+        qt = query.qtype
+        if qt in ("count", "percent", "amount", "compare") and qt != "compare":
+            for num, unit, _a, _b in numbers_in(sent):
+                if num in q_numbers:
+                    continue
+                if qt == "percent" and unit == "%":
+                    return True
+                if qt == "amount" and unit in ("万元", "亿元", "元", "万"):
+                    return True
+                if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
+                    return True
+            return False
+        if qt == "when":
+            return bool(_DATE.search(sent))
+        if qt == "name":
+            return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent))
+        if qt == "rank":
+            return bool(
+                re.search(
+                    r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent
+                )
+            )
+        if qt == "who":
+            return self._has_name(sent)
+        if qt == "list":
+            return bool(_ENUM.search(sent)) or sent.count("、") >= 2 or "；" in sent or ";" in sent
+        return True
+
+    @staticmethod
+    def _has_name(sent: str) -> bool:
+        import jieba.posseg as pseg
+
+        if _ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院]", sent):
+            org_hit = True
+        else:
+            org_hit = False
+        people = [p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3]
+        return bool(people) or org_hit
+
+    # ------------------------------------------------------------------ one report (or no report named)
+    def _single(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        data: IndexData,
+        terms: list[str],
+        ctx_terms: list[str],
+        weights: TermWeights,
+    ) -> Answer:
+        cands = self._candidates(query, hits, terms, ctx_terms, weights)
+        if not cands:
+            return self._refuse(query, hits, data, None)
+        best = cands[0]
+        threshold = self.min_coverage if query.qtype in _TYPED else self.min_coverage_fact
+        if not terms and not ctx_terms:
+            threshold = 0.0
+        if best.coverage < threshold or (query.qtype in _TYPED and not best.type_ok):
+            typed = [c for c in cands if c.type_ok and c.coverage >= threshold]
+            if not typed:
+                return self._refuse(query, hits, data, best)
+            best = typed[0]
+        if query.qtype == "list":
+            listed = self._section_list(query, hits, data, terms, weights)
+            if listed:
+                return listed
+            pieces = self._list_pieces(best, data) or [self._narrow(best, query, terms, weights, ctx_terms)]
+        else:
+            pieces = [self._narrow(best, query, terms, weights, ctx_terms)]
+        return self._compose(query, data, pieces)
+
+    def _compare(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        data: IndexData,
+        terms: list[str],
+        ctx_terms: list[str],
+        weights: TermWeights,
+    ) -> Answer:
+        pieces: list[Piece] = []
+        missing: list[str] = []
+        for rid in query.report_ids:
+            sub = [h for h in hits if h.chunk.report_id == rid]
+            cands = self._candidates(query, sub, terms, ctx_terms, weights)
+            typed = [c for c in cands if c.coverage >= 0.75 * self.min_coverage_fact and c.type_ok]
+            if typed:
+                pieces.append(self._narrow(typed[0], query, terms, weights))
+            else:
+                missing.append(data.reports[rid].meta.short_name)
+        if not pieces:
+            return self._refuse(query, hits, data, None)
+        ans = self._compose(query, data, pieces)
+        if missing:
+            ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
+        return ans
+
+    # ------------------------------------------------------------------ narrowing and lists
+    def _clauses(
+        self, text: str, start: int, end: int, breaks: set[str] = _CLAUSE_BREAK
+    ) -> list[tuple[int, int]]:
+        """Clause spans of text[start:end], cut at commas/semicolons/colons outside brackets and quotes."""
+        out: list[tuple[int, int]] = []
+        depth = 0
+        a = start
+        for i in range(start, end):
+            ch = text[i]
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE:
+                depth = max(depth - 1, 0)
+            elif ch in breaks and depth == 0:
+                if i > a:
+                    out.append((a, i))
+                a = i + 1
+        if end > a:
+            out.append((a, end))
+        return [(s, e) for s, e in out if text[s:e].strip()]
+
+    def _narrow(
+        self,
+        cand: Candidate,
+        query: Query,
+        terms: list[str],
+        weights: TermWeights | None = None,
+        ctx_terms: Sequence[str] = (),
+    ) -> Piece:
+        """The shortest run of clauses of the sentence that keeps the asked terms and the asked fact."""
+        text = cand.chunk.text
+        breaks = _CLAUSE_BREAK | ({"、"} if query.qtype in ("count", "percent", "amount") else set())
+        clauses = self._clauses(text, cand.start, cand.end, breaks)
+        if len(clauses) <= 1 or cand.end - cand.start <= 45:
+            return self._trim(Piece(cand.chunk, cand.start, cand.end))
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        wts = {t: (weights.idf(t) if weights else 1.0) for t in terms}
+        for t in ctx_terms:
+            if t not in wts:
+                wts[t] = 0.35 * (weights.idf(t) if weights else 1.0)
+        total = sum(wts.values()) or 1.0
+        windows: list[tuple[float, bool, int, int]] = []
+        for i in range(len(clauses)):
+            for j in range(i, min(i + 4, len(clauses))):
+                a, b = clauses[i][0], clauses[j][1]
+                seg = normalize(text[a:b])
+                cov = sum(w * term_match(t, seg) for t, w in wts.items()) / total if wts else 0.0
+                windows.append((cov, self._type_ok(query, seg, q_numbers), a, b))
+        pool = [w for w in windows if w[1]] or windows
+        top = max(w[0] for w in pool)
+        good = [w for w in pool if w[0] >= top - 0.08]
+        _, _, a, b = min(good, key=lambda w: (w[3] - w[2], w[2]))
+        if query.qtype in ("how", "fact", "yesno", "compare"):
+            # the answer to "how/why" sits around the matched words: widen to about 90 characters
+            i = next(k for k, c in enumerate(clauses) if c[0] == a)
+            j = next(k for k, c in enumerate(clauses) if c[1] == b)
+            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 60:
+                if i > 0 and (
+                    j == len(clauses) - 1
+                    or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
+                ):
+                    i -= 1
+                elif j < len(clauses) - 1:
+                    j += 1
+            if clauses[j][1] - clauses[i][0] <= 100:
+                a, b = clauses[i][0], clauses[j][1]
+        # keep a clause that opens with 其中/其/另 together with the one it refers to
+        idx = next(k for k, c in enumerate(clauses) if c[0] == a)
+        if idx > 0 and re.match(r"^(其中|其|另|分别|均|共|累计|占)", text[a:b]):
+            a = clauses[idx - 1][0]
+        return self._trim(Piece(cand.chunk, a, b))
+
+    @staticmethod
+    def _trim(p: Piece) -> Piece:
+        t = p.chunk.text
+        a, b = p.start, p.end
+        while a < b and (t[a].isspace() or t[a] in "，,；;：:、"):
+            a += 1
+        while b > a and (t[b - 1].isspace() or t[b - 1] in "，,；;：:、。"):
+            b -= 1
+        return Piece(p.chunk, a, b)
+
+    def _section_list(
+        self, query: Query, hits: Sequence[Hit], data: IndexData, terms: list[str], weights: TermWeights
+    ) -> Answer | None:
+        """A list question whose answer is a section: its sub-headings, or the 一是/二是 items of its text."""
+        if not terms:
+            return None
+        rids = query.report_ids or list(dict.fromkeys(h.chunk.report_id for h in hits[:3]))
+        wts = {t: weights.idf(t) for t in terms}
+        total = sum(wts.values()) or 1.0
+        years = [f"{y}年" for y in query.uncovered_years]
+        best: tuple[float, str, list[str]] | None = None
+        for rid in rids:
+            rec = data.reports.get(rid)
+            if rec is None:
+                continue
+            for sec in rec.sections:
+                path = sec["path"]
+                head = normalize(_strip_numbering(path[-1]))
+                cov = sum(w * term_match(t, head) for t, w in wts.items()) / total
+                if years and not any(y in rec.text[sec["start"] : sec["end"]] for y in years):
+                    continue
+                score = cov - 0.002 * len(head)
+                if best is None or score > best[0] + 1e-9:
+                    best = (score, rid, path)
+        if best is None or best[0] < 0.55:
+            return None
+        _, rid, path = best
+        rec = data.reports[rid]
+        children = [c for c in rec.sections if len(c["path"]) == len(path) + 1 and c["path"][:-1] == path]
+        citations: list[Citation] = []
+        items: list[str] = []
+        if len(children) >= 2:
+            for c in children[:10]:
+                a = c["start"]
+                line_end = rec.text.find("\n", a, c["end"])
+                b = line_end if line_end > 0 else c["end"]
+                stop = re.search(r"[。；;]", rec.text[a:b])
+                if stop:
+                    b = a + stop.start() + 1
+                citations.append(self._span_citation(rec, a, b, c["path"]))
+                items.append(f"{_strip_numbering(c['path'][-1])}[{len(citations)}]")
+        else:
+            own = [c for c in data.chunks if c.report_id == rid and c.section_path == path]
+            if not own:
+                return None
+            cand = Candidate(0, own[0], 0, len(own[0].text))
+            pieces = self._list_pieces(cand, data)
+            if not pieces:
+                return None
+            for p in pieces:
+                citations.append(self._cite(data, p))
+                items.append(f"{p.text}[{len(citations)}]")
+        if not items:
+            return None
+        body = "；".join(items)
+        return Answer(
+            answer=f"根据{rec.meta.short_name}，“{_strip_numbering(path[-1])}”包括：{body}。",
+            answerable=True,
+            citations=citations,
+        )
+
+    def _span_citation(self, rec: object, a: int, b: int, path: list[str]) -> Citation:
+        from bot.store import ReportRecord
+
+        assert isinstance(rec, ReportRecord)
+        while a < b and rec.text[a] in " \t#*":
+            a += 1
+        return Citation(
+            report_id=rec.meta.report_id,
+            source=rec.meta.source,
+            title=rec.meta.title,
+            section=path,
+            quote=rec.text[a:b],
+            start=a,
+            end=b,
+        )
+
+    def _list_pieces(self, cand: Candidate, data: IndexData) -> list[Piece]:
+        """Items of an enumeration: 一是…二是… leads, or the sentence itself when it lists with 、."""
+        text = cand.chunk.text
+        # 一是/二是 leads across the chunk (the sentence may be one of several items)
+        leads = list(re.finditer(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)", text))
+        if (
+            len(leads) >= 2
+            and any(m.start(1) <= cand.start < (m.start(1) + 200) for m in leads)
+            or (len(leads) >= 2 and any(cand.start <= m.start(1) < cand.end for m in leads))
+        ):
+            pieces = []
+            for m in leads:
+                s = m.start(1)
+                stop = re.search(r"[。；;，,:：]", text[s:])
+                e = s + (stop.start() if stop else len(text) - s)
+                pieces.append(Piece(cand.chunk, s, e))
+            return pieces[:8]
+        return []
+
+    # ------------------------------------------------------------------ composing
+    def _cite(self, data: IndexData, p: Piece) -> Citation:
+        rec = data.reports[p.chunk.report_id]
+        start, end = p.chunk.orig_span(p.start, p.end)
+        return Citation(
+            report_id=p.chunk.report_id,
+            source=p.chunk.source,
+            title=rec.meta.title,
+            section=p.chunk.section_path,
             quote=rec.text[start:end],
             start=start,
             end=end,
         )
+
+    def _compose(self, query: Query, data: IndexData, pieces: list[Piece]) -> Answer:
+        citations: list[Citation] = []
+        by_report: dict[str, list[tuple[str, int]]] = {}
+        for p in pieces:
+            cit = self._cite(data, p)
+            key = (cit.source, cit.start, cit.end)
+            n = next(
+                (i + 1 for i, c in enumerate(citations) if (c.source, c.start, c.end) == key),
+                None,
+            )
+            if n is None:
+                citations.append(cit)
+                n = len(citations)
+            by_report.setdefault(p.chunk.report_id, []).append((p.text, n))
+        parts = []
+        for rid, items in by_report.items():
+            name = data.reports[rid].meta.short_name
+            body = "；".join(f"{t}[{n}]" for t, n in items)
+            parts.append(f"根据{name}，{body}")
+        return Answer(answer="；".join(parts) + "。", answerable=True, citations=citations)
+
+    def _refuse(self, query: Query, hits: Sequence[Hit], data: IndexData, best: Candidate | None) -> Answer:
+        """Say plainly that the reports do not answer, and what the closest passage says."""
+        asked = query.focus.rstrip("？?。 ")
+        if best is None:
+            return Answer(
+                answer=f"报告中没有提到“{asked}”的相关内容。", answerable=False, reason="no evidence"
+            )
+        piece = self._narrow(best, query, [])
+        cit = self._cite(data, piece)
+        snippet = piece.text if len(piece.text) <= 80 else piece.text[:80] + "…"
+        name = data.reports[best.chunk.report_id].meta.short_name
+        kind = {
+            "count": "具体数量",
+            "percent": "具体比例",
+            "amount": "具体金额",
+            "who": "具体名称",
+            "when": "具体时间",
+        }.get(query.qtype, "相关内容")
         return Answer(
-            answer=f"根据{rec.meta.short_name}，{c.text[s:e]}",
-            answerable=True,
+            answer=f"报告中没有提到“{asked}”的{kind}；相关内容是：{name}提到“{snippet}”[1]。",
+            answerable=False,
             citations=[cit],
-            contexts=contexts,
+            reason=f"best evidence coverage {best.coverage:.2f}, fact type {'found' if best.type_ok else 'missing'}",
         )

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import places
-from bot.analysis import normalize
+from bot.analysis import add_words, normalize
 from bot.types import HistoryTurn, ReportMeta
 
-QType = Literal["count", "percent", "amount", "who", "when", "list", "yesno", "compare", "fact"]
+QType = Literal[
+    "count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"
+]
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _FOLLOWUP_SUB = re.compile(
@@ -35,6 +37,13 @@ _WHO = re.compile(
     r"谁|哪位|什么人|名字|叫什么|姓名|哪家|哪个单位|什么单位|哪个部门|什么部门|哪个科|哪个处|律所|事务所"
 )
 _WHEN = re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|日期|几月|几号|时间")
+_NAME = re.compile(
+    r"(哪个|哪部|哪份|什么|哪一?项)(文件|制度|办法|规定|通知|意见|方案|细则|手册|条例|规章|规范性文件|名字|名称|平台|系统|机制|模式|品牌|活动|主题)"
+    r"|叫什么|名字|名称|哪部|主题"
+)
+_RANK = re.compile(r"第几|排名|排第|名次")
+_HOW = re.compile(r"怎么|如何|怎样|为啥|为什么|原因|干嘛|干什么用|做法|措施|办法是")
+_PEOPLE = re.compile(r"(哪些|哪几位|哪位)(领导|人|同志|专家|人员)")
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|会不会|吗[？?]*$|没有[？?]*$")
 
 _UNIT = re.compile(r"几\s*([件次家个人项场名宗部条期位户天学时])|多少\s*([件次家个人项场名宗部条期位户天万])")
@@ -77,6 +86,10 @@ def classify(q: str) -> tuple[QType, str | None]:
         unit = m.group(1) or m.group(2)
     if _WHEN.search(qn) and not _COUNT.search(qn):
         return "when", unit
+    if _RANK.search(qn):
+        return "rank", unit
+    if _PEOPLE.search(qn):
+        return "who", unit
     if _PERCENT.search(qn) and not re.search(r"率[先领]", qn):
         return "percent", unit
     if _AMOUNT.search(qn) and _COUNT.search(qn):
@@ -87,8 +100,12 @@ def classify(q: str) -> tuple[QType, str | None]:
         return "count", unit
     if _LIST.search(qn):
         return "list", unit
+    if _NAME.search(qn):
+        return "name", unit
     if _WHO.search(qn):
         return "who", unit
+    if _HOW.search(qn):
+        return "how", unit
     if _YESNO.search(qn):
         return "yesno", unit
     return "fact", unit
@@ -99,6 +116,13 @@ class QueryParser:
 
     def __init__(self, reports: Sequence[ReportMeta]):
         self.reports = list(reports)
+        names = []
+        for r in self.reports:
+            for n in r.region.names():
+                names += [n, places.stem(n)]
+            if r.issuer:
+                names.append(r.issuer)
+        add_words(names)
         self._alias: list[tuple[str, str, ReportMeta]] = []  # (alias, canonical name, report)
         for r in self.reports:
             for name in (r.region.district, r.region.city, r.region.province):
@@ -181,8 +205,12 @@ class QueryParser:
             if covering and not any(y in r.years for r in covering):
                 uncovered.append(y)
         compare = bool(_COMPARE.search(q)) and len(ids) > 1
-        if compare and qtype not in ("count", "percent", "amount"):
-            qtype = "compare"
+        if compare and qtype not in ("count", "percent", "amount", "list"):
+            qtype = (
+                "count"
+                if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?"))
+                else "compare"
+            )
         return Query(
             question=q,
             text=text,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.analysis import bm25_tokens
+from bot.analysis import ANALYZER_VERSION, bm25_tokens
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.settings import Settings
@@ -114,6 +114,7 @@ def apply_overrides(report: ParsedReport, over: dict[str, Any]) -> None:
 def _settings_key(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:
     return {
         "parser": PARSER_VERSION,
+        "analyzer": ANALYZER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "embedder": embedder.name if embedder else None,
     }

@@ -1,0 +1,98 @@
+"""Shared fixtures for the ingest tests: the sample corpus, parsed once per session, and isolated settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# The project is not installed into the venv and pyproject has no pytest `pythonpath`, so make
+# `import bot` / `import ingest` work under a plain `.venv/bin/pytest`.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.settings import Settings  # noqa: E402
+from bot.types import Chunk  # noqa: E402
+from ingest.chunk import chunk_report  # noqa: E402
+from ingest.load import load_report  # noqa: E402
+from ingest.parse import ParsedReport, parse_text  # noqa: E402
+
+SAMPLES_DIR = REPO / "data" / "reports"
+UNSEEN_DIR = REPO / "tests" / "fixtures" / "unseen"
+
+SAMPLE_NAMES = [
+    "000_31e41020e1499160.txt",
+    "001_db59ff4b70f4e062.txt",
+    "002_6fae348653edd2e7.txt",
+    "003_a5f592639eb2b6b4.txt",
+    "004_4c6858bdc4dfdbf1.txt",
+]
+UNSEEN_NAMES = ["sz_pingshan_2021.txt", "gbk_xuhui_2019.txt"]
+ALL_NAMES = SAMPLE_NAMES + UNSEEN_NAMES
+
+# Text that is never report content: page chrome of the sample sites and the news pasted after 002's end.
+BOILERPLATE_MARKERS = [
+    "扫一扫在手机打开当前页",
+    "您当前的位置",
+    "浏览器",
+    "发布日期",
+    "湖北举办线上机关档案业务建设培训班",
+    "湖北省档案馆",
+]
+
+
+def path_of(name: str) -> Path:
+    return (UNSEEN_DIR if name in UNSEEN_NAMES else SAMPLES_DIR) / name
+
+
+@pytest.fixture(autouse=True)
+def _no_reportqa_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings must come from the test alone, not from a developer's REPORTQA_* variables."""
+    for key in list(os.environ):
+        if key.startswith("REPORTQA_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture(scope="session")
+def parsed() -> dict[str, ParsedReport]:
+    """Every sample and unseen fixture, loaded and parsed once."""
+    return {name: parse_text(load_report(path_of(name))) for name in ALL_NAMES}
+
+
+@pytest.fixture(scope="session")
+def chunked(parsed: dict[str, ParsedReport]) -> Callable[[str, int], list[Chunk]]:
+    """chunked(name, budget): the chunks of a parsed report, computed once per (name, budget)."""
+    cache: dict[tuple[str, int], list[Chunk]] = {}
+
+    def get(name: str, budget: int) -> list[Chunk]:
+        if (name, budget) not in cache:
+            cache[name, budget] = chunk_report(parsed[name], budget)
+        return cache[name, budget]
+
+    return get
+
+
+@pytest.fixture
+def reports_dir(tmp_path: Path) -> Path:
+    """A writable copy of the five sample reports (the originals are read-only)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in SAMPLE_NAMES:
+        (folder / name).write_bytes((SAMPLES_DIR / name).read_bytes())
+    return folder
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Iterator[Callable[..., Settings]]:
+    """make_settings(cache="cache", **overrides): Settings with index and cache under tmp_path, no .env."""
+
+    def make(cache: str = "cache", **overrides: object) -> Settings:
+        values: dict[str, object] = {"index_dir": tmp_path / "index", "cache_dir": tmp_path / cache}
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    yield make
