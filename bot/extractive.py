@@ -9,6 +9,7 @@ well enough, or none holds the asked kind of fact, the bot refuses and says what
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -24,7 +25,7 @@ from bot.types import Answer, Chunk, Citation, Context, Hit
 
 if TYPE_CHECKING:
     from bot.pipeline import Prepared
-    from bot.store import IndexData
+    from bot.store import IndexData, ReportRecord
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ QUESTION_WORDS = frozenset(
     "哪几 哪几个 谁 是否 有没有 是不是 怎么 怎样 如何 为什么 为啥 啥 吗 呢 了 的 一共 总共 共 共计 合计 分别 各 "
     "都 还 那 那么 这 这些 其中 他们 它们 情况 方面 叫 叫什么 名字 请问 告诉 一下 能 可以 会 要 需要 有 没有 "
     "报告 年度 年 今年 去年 那年 当年 干 做 搞 办 弄 怎么样 比例 多高 多大 占 一些 主要 具体 开始 时候 "
-    "人社局 人社 人力资源 社会保障局 人力资源和社会保障局 社会保障 局 区 市 县 提到 说 讲".split()
+    "人社局 人社 人力资源 社会保障局 人力资源和社会保障局 社会保障 局 区 市 县 提到 说 讲 自己 承认 提 提了 写 写了 "
+    "出 出了 来 去 里 里面 那个 这个 这份 那份 干嘛 一般 大概 最后 重点 主要".split()
 )
 
 _UNIT_GROUPS: list[frozenset[str]] = [
@@ -106,6 +108,20 @@ def _strip_numbering(heading: str) -> str:
     return _NUMBERING.sub("", heading).rstrip("。：:")
 
 
+_WEAK_POS = ("a", "d", "f", "b", "t", "m", "q", "r", "p", "c", "u", "e", "y", "z")
+
+
+@functools.lru_cache(maxsize=8192)
+def pos_weight(term: str) -> float:
+    """Nouns and verbs say what is asked; adjectives, adverbs and the like count less."""
+    import jieba.posseg as pseg
+
+    flags = [p.flag for p in pseg.lcut(term)]
+    if flags and all(f.startswith(_WEAK_POS) for f in flags):
+        return 0.4
+    return 1.0
+
+
 class TermWeights:
     """Inverse document frequency of terms over the chunks of one index generation (cached)."""
 
@@ -116,20 +132,29 @@ class TermWeights:
         self._cache: dict[str, float] = {}
 
     def idf(self, term: str) -> float:
+        """IDF times a part-of-speech weight: the importance of an asked term."""
         w = self._cache.get(term)
         if w is None:
             df = sum(1 for t in self.texts if term in t)
-            w = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            w = math.log(1 + (self.n - df + 0.5) / (df + 0.5)) * pos_weight(term)
             self._cache[term] = w
         return w
 
 
 def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
-    """Content words of a question, without question words, entity names and years."""
+    """Content words of a question, without question words, entity names and years.
+
+    A phrase the question quotes (“五站调解”, 《…》) is kept whole: the asker copied it from the report.
+    """
     ent = {normalize(e) for e in entity_words}
-    out: list[str] = []
+    out: list[str] = [normalize(q) for q in re.findall(r"[“\"《「]([^”\"》」]{2,20})[”\"》」]", text)]
     for w in words(text):
-        if w in QUESTION_WORDS or w in STOPWORDS or w in ent or re.fullmatch(r"(?:19|20)\d{2}年?|\d+", w):
+        if (
+            w in QUESTION_WORDS
+            or w in STOPWORDS
+            or w in ent
+            or re.fullmatch(r"(?:19|20)\d{2}年?|\d+|(?:多少|几|哪)[\u4e00-\u9fa5]?|[那这]\w", w)
+        ):
             continue
         if any(w in e for e in ent if len(w) >= 2):
             continue
@@ -175,11 +200,18 @@ def _abbreviates(term: str, text: str) -> bool:
     return False
 
 
+_CN_NUM = re.compile(
+    r"(?<![一二三四五六七八九十两第])([一二三四五六七八九十两]{1,3})\s*(步|项|站|条|类|种|级|大|个|次|件|家|名|位|批|轮|方面)"
+)
+
+
 def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
-    """(number, unit, start, end) of each number in text (NFKC-normalised positions equal for digits)."""
+    """(number, unit, start, end) of each number in text, Arabic or Chinese numerals (三步, 五站)."""
     out = []
     for m in _NUM.finditer(text):
         out.append((m.group(1), m.group(2) or "", m.start(), m.end()))
+    for m in _CN_NUM.finditer(text):
+        out.append((m.group(1), m.group(2), m.start(), m.end()))
     return out
 
 
@@ -194,7 +226,7 @@ class ExtractiveAnswerer:
     """Answers from the retrieved chunks alone: no model, no network."""
 
     def __init__(
-        self, min_coverage: float = 0.5, min_coverage_fact: float = 0.42, max_answer_chars: int = 110
+        self, min_coverage: float = 0.36, min_coverage_fact: float = 0.35, max_answer_chars: int = 110
     ):
         if not 0 < min_coverage <= 1 or not 0 < min_coverage_fact <= 1:
             raise ValueError("coverage thresholds must be in (0, 1]")
@@ -265,7 +297,7 @@ class ExtractiveAnswerer:
         """Questions about a report itself (when it was published) are answered from its metadata."""
         if query.qtype != "when" or len(query.report_ids) != 1:
             return None
-        if not any(t in ("发", "发布", "印发", "公布", "发布日期", "出") for t in terms + words(query.focus)):
+        if "报告" not in query.focus or not re.search(r"发|公布|日期|哪天", query.focus):
             return None
         rec = data.reports.get(query.report_ids[0])
         if not rec or not rec.meta.published or not rec.meta.published_span:
@@ -365,21 +397,33 @@ class ExtractiveAnswerer:
                 )
             )
         if qt == "who":
-            return self._has_name(sent)
+            person = bool(
+                re.search(r"局长|组长|主任|书记|负责人|领导|谁|姓名|名字|叫什么|讲师|专家", query.focus)
+            )
+            return self._has_name(sent, person_only=person)
         if qt == "list":
-            return bool(_ENUM.search(sent)) or sent.count("、") >= 2 or "；" in sent or ";" in sent
+            return (
+                bool(_ENUM.search(sent))
+                or sent.count("、") >= 2
+                or "；" in sent
+                or ";" in sent
+                or len(re.findall(r"[—+＋/]", sent)) >= 2
+            )
         return True
 
     @staticmethod
-    def _has_name(sent: str) -> bool:
+    def _has_name(sent: str, person_only: bool = False) -> bool:
+        """A person's name (jieba 'nr'), or unless only a person will do, an organisation's name."""
         import jieba.posseg as pseg
 
-        if _ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院]", sent):
-            org_hit = True
-        else:
-            org_hit = False
         people = [p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3]
-        return bool(people) or org_hit
+        if people:
+            return True
+        if person_only:
+            return False
+        return bool(
+            _ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院所]", sent)
+        )
 
     # ------------------------------------------------------------------ one report (or no report named)
     def _single(
@@ -391,6 +435,10 @@ class ExtractiveAnswerer:
         ctx_terms: list[str],
         weights: TermWeights,
     ) -> Answer:
+        if query.qtype == "list":
+            listed = self._section_list(query, hits, data, terms, weights)
+            if listed:
+                return listed
         cands = self._candidates(query, hits, terms, ctx_terms, weights)
         if not cands:
             return self._refuse(query, hits, data, None)
@@ -404,13 +452,27 @@ class ExtractiveAnswerer:
                 return self._refuse(query, hits, data, best)
             best = typed[0]
         if query.qtype == "list":
-            listed = self._section_list(query, hits, data, terms, weights)
-            if listed:
-                return listed
+            if re.search(r"以下|如下|下列", best.text):
+                rec = data.reports[best.chunk.report_id]
+                announced = self._children_answer(rec, best.chunk.section_path)
+                if announced:
+                    return announced
             pieces = self._list_pieces(best, data) or [self._narrow(best, query, terms, weights, ctx_terms)]
         else:
             pieces = [self._narrow(best, query, terms, weights, ctx_terms)]
+            if query.qtype == "how" and len(pieces[0].text) < 30:
+                nxt = self._next_sentence(best)
+                if nxt:
+                    pieces.append(nxt)
         return self._compose(query, data, pieces)
+
+    @staticmethod
+    def _next_sentence(cand: Candidate) -> Piece | None:
+        """The sentence after a candidate in the same chunk (the reason that follows a short statement)."""
+        for s, e in sentence_spans(cand.chunk.text):
+            if s >= cand.end:
+                return Piece(cand.chunk, s, e) if e - s <= 120 else None
+        return None
 
     def _compare(
         self,
@@ -485,17 +547,24 @@ class ExtractiveAnswerer:
             for j in range(i, min(i + 4, len(clauses))):
                 a, b = clauses[i][0], clauses[j][1]
                 seg = normalize(text[a:b])
-                cov = sum(w * term_match(t, seg) for t, w in wts.items()) / total if wts else 0.0
-                windows.append((cov, self._type_ok(query, seg, q_numbers), a, b))
+                scope = re.sub(r"《[^》]*》", "《》", seg) if query.qtype == "name" else seg
+                cov = sum(w * term_match(t, scope) for t, w in wts.items()) / total if wts else 0.0
+                ok = self._type_ok(query, seg, q_numbers)
+                if ok and query.asks > 1:
+                    ok = (
+                        len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
+                    )
+                windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
         top = max(w[0] for w in pool)
-        good = [w for w in pool if w[0] >= top - 0.08]
+        slack = 0.25 if query.qtype in ("count", "percent", "amount", "name", "who", "when", "rank") else 0.12
+        good = [w for w in pool if w[0] >= top - slack]
         _, _, a, b = min(good, key=lambda w: (w[3] - w[2], w[2]))
-        if query.qtype in ("how", "fact", "yesno", "compare"):
+        if query.qtype in ("how", "fact", "yesno") and not query.compare:
             # the answer to "how/why" sits around the matched words: widen to about 90 characters
             i = next(k for k, c in enumerate(clauses) if c[0] == a)
             j = next(k for k, c in enumerate(clauses) if c[1] == b)
-            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 60:
+            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 40:
                 if i > 0 and (
                     j == len(clauses) - 1
                     or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
@@ -503,7 +572,7 @@ class ExtractiveAnswerer:
                     i -= 1
                 elif j < len(clauses) - 1:
                     j += 1
-            if clauses[j][1] - clauses[i][0] <= 100:
+            if clauses[j][1] - clauses[i][0] <= 80:
                 a, b = clauses[i][0], clauses[j][1]
         # keep a clause that opens with 其中/其/另 together with the one it refers to
         idx = next(k for k, c in enumerate(clauses) if c[0] == a)
@@ -549,20 +618,12 @@ class ExtractiveAnswerer:
             return None
         _, rid, path = best
         rec = data.reports[rid]
-        children = [c for c in rec.sections if len(c["path"]) == len(path) + 1 and c["path"][:-1] == path]
+        announced = self._children_answer(rec, path)
+        if announced:
+            return announced
         citations: list[Citation] = []
         items: list[str] = []
-        if len(children) >= 2:
-            for c in children[:10]:
-                a = c["start"]
-                line_end = rec.text.find("\n", a, c["end"])
-                b = line_end if line_end > 0 else c["end"]
-                stop = re.search(r"[。；;]", rec.text[a:b])
-                if stop:
-                    b = a + stop.start() + 1
-                citations.append(self._span_citation(rec, a, b, c["path"]))
-                items.append(f"{_strip_numbering(c['path'][-1])}[{len(citations)}]")
-        else:
+        if True:
             own = [c for c in data.chunks if c.report_id == rid and c.section_path == path]
             if not own:
                 return None
@@ -578,6 +639,29 @@ class ExtractiveAnswerer:
         body = "；".join(items)
         return Answer(
             answer=f"根据{rec.meta.short_name}，“{_strip_numbering(path[-1])}”包括：{body}。",
+            answerable=True,
+            citations=citations,
+        )
+
+    def _children_answer(self, rec: ReportRecord, path: list[str]) -> Answer | None:
+        """List the sub-sections of a section: their headings, each cited at its heading line."""
+        children = [c for c in rec.sections if len(c["path"]) == len(path) + 1 and c["path"][:-1] == path]
+        if len(children) < 2:
+            return None
+        citations: list[Citation] = []
+        items: list[str] = []
+        for c in children[:10]:
+            a = c["start"]
+            line_end = rec.text.find("\n", a, c["end"])
+            b = line_end if line_end > 0 else c["end"]
+            stop = re.search(r"[。；;]", rec.text[a:b])
+            if stop:
+                b = a + stop.start() + 1
+            citations.append(self._span_citation(rec, a, b, c["path"]))
+            items.append(f"{_strip_numbering(c['path'][-1])}[{len(citations)}]")
+        title = _strip_numbering(path[-1]) if path else rec.meta.title
+        return Answer(
+            answer=f"根据{rec.meta.short_name}，“{title}”包括：{'；'.join(items)}。",
             answerable=True,
             citations=citations,
         )
@@ -615,6 +699,21 @@ class ExtractiveAnswerer:
                 e = s + (stop.start() if stop else len(text) - s)
                 pieces.append(Piece(cand.chunk, s, e))
             return pieces[:8]
+        # "主要表现为：A，…；B，…；C…" — the items after a colon, separated by semicolons
+        for s, e in sentence_spans(text) if cand.start == 0 else [(cand.start, cand.end)]:
+            m = re.search(r"[：:]", text[s:e])
+            if not m:
+                continue
+            body_start = s + m.end()
+            parts = [p for p in re.split(r"[；;]", text[body_start:e]) if p.strip()]
+            if len(parts) >= 2:
+                pieces, pos = [], body_start
+                for part in parts:
+                    ps = text.find(part, pos)
+                    clause = re.split(r"[，,]", part)[0]
+                    pieces.append(self._trim(Piece(cand.chunk, ps, ps + len(clause))))
+                    pos = ps + len(part)
+                return pieces[:8]
         return []
 
     # ------------------------------------------------------------------ composing

@@ -46,7 +46,9 @@ _HOW = re.compile(r"怎么|如何|怎样|为啥|为什么|原因|干嘛|干什�
 _PEOPLE = re.compile(r"(哪些|哪几位|哪位)(领导|人|同志|专家|人员)")
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|会不会|吗[？?]*$|没有[？?]*$")
 
-_UNIT = re.compile(r"几\s*([件次家个人项场名宗部条期位户天学时])|多少\s*([件次家个人项场名宗部条期位户天万])")
+_UNIT = re.compile(
+    r"几\s*个?\s*([件次家人项场名宗部条期位户天]|学时)|多少\s*个?\s*([件次家人项场名宗部条期位户天万])|(?:几|多少)\s*(个)"
+)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Query:
     uncovered_years: list[int] = field(default_factory=list)  # named years no matched report covers
     context: str = ""  # the previous question, for follow-ups
     compare: bool = False
+    asks: int = 1  # how many numbers the question asks for ("办了多少期，培训了多少人" → 2)
 
 
 def _aliases(meta: ReportMeta) -> list[str]:
@@ -83,11 +86,13 @@ def classify(q: str) -> tuple[QType, str | None]:
     unit = None
     m = _UNIT.search(qn)
     if m:
-        unit = m.group(1) or m.group(2)
+        unit = m.group(1) or m.group(2) or m.group(3)
     if _WHEN.search(qn) and not _COUNT.search(qn):
         return "when", unit
     if _RANK.search(qn):
         return "rank", unit
+    if re.search(r"(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|是谁|名字|姓名)|谁", qn):
+        return "who", unit
     if _PEOPLE.search(qn):
         return "who", unit
     if _PERCENT.search(qn) and not re.search(r"率[先领]", qn):
@@ -224,4 +229,5 @@ class QueryParser:
             uncovered_years=uncovered,
             context=context,
             compare=compare,
+            asks=max(1, len(re.findall(r"多少|几", focus))) if qtype in ("count", "percent", "amount") else 1,
         )

@@ -179,6 +179,10 @@ def _header(run: EvalRun, thresholds: dict[str, float] | None) -> str:
         )
         + "</div>",
     ]
+    bad = info.get("invalid_citations") or []
+    if bad:
+        parts.append(f'<div class="gate bad">{len(bad)} 条引用的偏移与原文不符 (text[start:end] != quote)</div>')
+        parts.append('<ul class="gate-list">' + "".join(f"<li>{e(b)}</li>" for b in bad) + "</ul>")
     if thresholds:
         failures = check(run.overall, thresholds)
         if failures:

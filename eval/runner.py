@@ -62,6 +62,10 @@ def _record(item: GoldItem, ans: Answer, latency_ms: float) -> BotRecord:
     )
 
 
+def _history(item: GoldItem) -> list[HistoryTurn]:
+    return [HistoryTurn(role=role, content=content) for role, content in item.history]  # type: ignore[arg-type]
+
+
 def ask_all(qa: ReportQA, items: Sequence[GoldItem], *, progress: bool = False) -> list[BotRecord]:
     """Ask the bot every item (follow-ups with their history), timing each call.
 
@@ -83,10 +87,9 @@ def ask_all(qa: ReportQA, items: Sequence[GoldItem], *, progress: bool = False) 
         iterator = tqdm(items, desc="asking", unit="q")
     out: list[BotRecord] = []
     for item in iterator:
-        history = [HistoryTurn(role=role, content=content) for role, content in item.history]  # type: ignore[arg-type]
         t0 = time.perf_counter()
         try:
-            ans = qa.ask(item.question, history)
+            ans = qa.ask(item.question, _history(item))
         except ReportQAError as exc:
             ms = (time.perf_counter() - t0) * 1000
             log.warning("%s: the bot failed: %s", item.id, exc)
@@ -107,6 +110,21 @@ def score_all(
     return [score_item(item, by_id[item.id], gold_spans(item, texts), k) for item in items]
 
 
+def citation_problems(records: Sequence[BotRecord], texts: ReportTexts) -> list[str]:
+    """Citations breaking the contract ``text[start:end] == quote`` (or naming an unknown file)."""
+    out = []
+    for rec in records:
+        for i, c in enumerate(rec.citations):
+            try:
+                text = texts.get(c["source"])
+            except ReportQAError as exc:
+                out.append(f"{rec.id} citation {i + 1}: {exc}")
+                continue
+            if text[c["start"] : c["end"]] != c["quote"]:
+                out.append(f"{rec.id} citation {i + 1}: {c['source']}[{c['start']}:{c['end']}] is not its quote")
+    return out
+
+
 def evaluate(
     qa: ReportQA,
     items: Sequence[GoldItem],
@@ -120,7 +138,11 @@ def evaluate(
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     records = ask_all(qa, items, progress=progress)
-    scores = score_all(items, records, ReportTexts(reports_dir), k)
+    texts = ReportTexts(reports_dir)
+    scores = score_all(items, records, texts, k)
+    bad_citations = citation_problems(records, texts)
+    for problem in bad_citations:
+        log.warning("%s", problem)
     run_info = {
         "started_at": started,
         "seconds": round(time.perf_counter() - t0, 2),
@@ -128,6 +150,8 @@ def evaluate(
         "k": k,
         "reports_dir": str(reports_dir),
         "mode": _mode(qa),
+        "index_generation": qa.index.get().generation,
+        "invalid_citations": bad_citations,
         **(info or {}),
     }
     return EvalRun(list(items), records, scores, aggregate(scores), aggregate_by_type(scores), run_info)

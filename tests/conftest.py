@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,7 +87,7 @@ def reports_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Iterator[Callable[..., Settings]]:
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """make_settings(cache="cache", **overrides): Settings with index and cache under tmp_path, no .env."""
 
     def make(cache: str = "cache", **overrides: object) -> Settings:
@@ -95,4 +95,4 @@ def make_settings(tmp_path: Path) -> Iterator[Callable[..., Settings]]:
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    yield make
+    return make

@@ -1,7 +1,8 @@
-"""ingest.parse and ingest.meta: the heading tree with original-file spans, boilerplate, and report metadata."""
+"""ingest.parse and ingest.meta: the heading tree with original-file spans, boilerplate, report metadata."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -53,7 +54,11 @@ EXPECTED_SECTIONS: dict[str, list[list[str]]] = {
     "004_4c6858bdc4dfdbf1.txt": [
         # "## 一、" then "## **（二）" (same Markdown level): still its child.
         ["一、主要措施及成效", "（二）严格履职，着力提升行政效能，创新行政服务形式"],
-        ["一、主要措施及成效", "（二）严格履职，着力提升行政效能，创新行政服务形式", "1.全面清理权责清单，承接下放事权"],
+        [
+            "一、主要措施及成效",
+            "（二）严格履职，着力提升行政效能，创新行政服务形式",
+            "1.全面清理权责清单，承接下放事权",
+        ],
         # "#### **（四）" sits deeper in Markdown than its siblings.
         ["一、主要措施及成效", "（四）完善制度建设，提供依法行政制度保障", "3.进一步健全法律顾问制度"],
         ["一、主要措施及成效", "（八）依法行政取得显著成效", "2、积极创新，人社服务工作又上新台阶"],
@@ -166,7 +171,7 @@ def test_section_spans_are_trimmed_ordered_and_nested(name: str, parsed: dict[st
         assert not text[s.start].isspace() and not text[s.end - 1].isspace()
         if len(s.path) > 1:
             assert _is_within(s, by_path[tuple(s.path[:-1])])
-    for a, b in zip(headed, headed[1:], strict=False):
+    for a, b in itertools.pairwise(headed):
         assert a.start < b.start
         if len(b.path) <= len(a.path):  # b is a sibling or an uncle: a ended before it
             assert a.end <= b.start
@@ -364,7 +369,9 @@ def test_boilerplate_before_the_text_of_003_is_outside_every_section(parsed: dic
         ("002_6fae348653edd2e7.txt", "21.02.2017 \xa016:07"),  # the file has a no-break space there
     ],
 )
-def test_published_span_cites_the_date_line(name: str, date_text: str, parsed: dict[str, ParsedReport]) -> None:
+def test_published_span_cites_the_date_line(
+    name: str, date_text: str, parsed: dict[str, ParsedReport]
+) -> None:
     report = parsed[name]
     span = report.meta.published_span
     assert span is not None

@@ -1,0 +1,125 @@
+"""CLI: `python -m eval validate FILE` and `python -m eval run --gold FILE [--out DIR] [--compare PREV]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.errors import ReportQAError
+from bot.settings import Settings
+from eval.gate import DEFAULT_THRESHOLDS, check, load_thresholds
+from eval.gold import validate_gold
+
+DEFAULT_REPORTS = Path("data/reports")
+DEFAULT_OUT = Path("eval/out/latest")
+
+
+def _validate(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval validate", description="Check a gold JSONL file.")
+    ap.add_argument("file", type=Path, help="gold file, e.g. eval/gold/gold.jsonl")
+    ap.add_argument("--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (data/reports)")
+    args = ap.parse_args(argv)
+    problems = validate_gold(args.file, args.reports)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s):", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    from eval.gold import read_jsonl
+
+    rows, _ = read_jsonl(args.file)
+    print(f"{len(rows)} items OK")
+    return 0
+
+
+def _run(argv: list[str]) -> int:
+    from bot.pipeline import ReportQA
+    from eval.compare import compare, load_previous
+    from eval.gold import load_gold
+    from eval.runner import evaluate, write_outputs
+    from eval.table import totals_table
+
+    ap = argparse.ArgumentParser(prog="python -m eval run", description="Run the bot over a gold set.")
+    ap.add_argument("--gold", type=Path, required=True, help="gold file, e.g. eval/gold/gold.jsonl")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    ap.add_argument("--k", type=int, help="retrieval_k for the bot (default: the settings' value)")
+    ap.add_argument("--index", type=Path, help="index folder (default: REPORTQA_INDEX_DIR or .data/index)")
+    ap.add_argument("--compare", type=Path, metavar="PREV", help="folder of an earlier run to compare with")
+    ap.add_argument("--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (data/reports)")
+    ap.add_argument(
+        "--thresholds", type=Path, help=f"thresholds to show and check (default {DEFAULT_THRESHOLDS})"
+    )
+    ap.add_argument("--check", action="store_true", help="exit 1 when a threshold is not met")
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    if args.k is not None and args.k <= 0:
+        ap.error(f"--k must be > 0, got {args.k}")
+
+    items = load_gold(args.gold, args.reports)
+    thresholds_path = args.thresholds or DEFAULT_THRESHOLDS
+    thresholds = load_thresholds(thresholds_path) if args.thresholds or thresholds_path.exists() else None
+    previous = load_previous(args.compare) if args.compare else None
+    overrides: dict[str, object] = {}
+    if args.index:
+        overrides["index_dir"] = args.index
+    if args.k:
+        overrides["retrieval_k"] = args.k
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    qa = ReportQA.from_settings(settings)
+    run = evaluate(
+        qa,
+        items,
+        args.reports,
+        settings.retrieval_k,
+        info={"gold": str(args.gold), "index_dir": str(settings.index_dir)},
+        progress=not args.quiet,
+    )
+    if previous is not None:
+        run.comparison = compare(previous, str(args.compare), run.scores, run.overall)
+    paths = write_outputs(run, args.out, thresholds)
+
+    print(totals_table(run.overall, run.by_type, settings.retrieval_k))
+    if run.comparison is not None:
+        c = run.comparison
+        print(f"\ncompared with {c.previous}: {len(c.now_failing)} pass→fail, {len(c.now_passing)} fail→pass")
+        for i, reason in c.now_failing:
+            print(f"  now failing {i}: {reason}")
+        for i, _ in c.now_passing:
+            print(f"  now passing {i}")
+    bad = run.info.get("invalid_citations") or []
+    if bad:
+        print(f"\n{len(bad)} citation(s) break text[start:end] == quote:")
+        for b in bad:
+            print(f"  - {b}")
+    failures = check(run.overall, thresholds) if thresholds else []
+    if thresholds:
+        print(f"\nthresholds ({thresholds_path}): " + ("all met" if not failures else "NOT met"))
+        for f in failures:
+            print(f"  - {f}")
+    print(f"\n{run.info['seconds']} s; wrote {', '.join(str(p) for p in paths.values())}")
+    return 1 if args.check and failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    commands = {"validate": _validate, "run": _run}
+    if not argv or argv[0] not in commands:
+        print(
+            "usage: python -m eval validate FILE [--reports DIR]\n"
+            "       python -m eval run --gold FILE [--out DIR] [--k N] [--index DIR] [--compare PREV]"
+            " [--reports DIR] [--thresholds FILE] [--check]",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return commands[argv[0]](argv[1:])
+    except ReportQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
