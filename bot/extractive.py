@@ -130,12 +130,20 @@ class TermWeights:
         self.texts = [normalize(c.header + c.text) for c in data.chunks]
         self.n = max(len(self.texts), 1)
         self._cache: dict[str, float] = {}
+        self._df: dict[str, int] = {}
+
+    def df(self, term: str) -> int:
+        """How many chunks contain the term."""
+        d = self._df.get(term)
+        if d is None:
+            d = self._df[term] = sum(1 for t in self.texts if term in t)
+        return d
 
     def idf(self, term: str) -> float:
         """IDF times a part-of-speech weight: the importance of an asked term."""
         w = self._cache.get(term)
         if w is None:
-            df = sum(1 for t in self.texts if term in t)
+            df = self.df(term)
             w = math.log(1 + (self.n - df + 0.5) / (df + 0.5)) * pos_weight(term)
             self._cache[term] = w
         return w
@@ -201,7 +209,7 @@ def _abbreviates(term: str, text: str) -> bool:
 
 
 _CN_NUM = re.compile(
-    r"(?<![一二三四五六七八九十两第])([一二三四五六七八九十两]{1,3})\s*(步|项|站|条|类|种|级|大|个|次|件|家|名|位|批|轮|方面)"
+    r"(?<![一二三四五六七八九十两第])([二三四五六七八九十两]|[一二三四五六七八九十]{2,3})\s*(步|项|站|条|类|种|级|大|批|轮|方面)"
 )
 
 
@@ -351,6 +359,9 @@ class ExtractiveAnswerer:
         total = sum(wts.values()) + sum(cwts.values()) or 1.0
         q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
         year_terms = [f"{y}年" for y in query.uncovered_years]
+        # the rarest asked term that the reports use at all: a typed answer must be about it
+        present = [t for t in terms if weights.df(t) > 0]
+        key = max(present, key=lambda t: wts[t]) if present and query.qtype in _TYPED else None
         out: list[Candidate] = []
         for rank, h in enumerate(hits):
             head = normalize(" ".join(h.chunk.section_path))
@@ -364,6 +375,8 @@ class ExtractiveAnswerer:
                     if m >= 0.9:
                         matched.append(t)
                 cov = got / total
+                if key and max(term_match(key, sent), term_match(key, head)) < 0.7:
+                    cov *= 0.5
                 if year_terms and not any(y in sent or y in head for y in year_terms):
                     cov = 0.0  # the asked year is not the report's: only text about that year answers
                 c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
@@ -556,10 +569,8 @@ class ExtractiveAnswerer:
                     )
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
-        top = max(w[0] for w in pool)
-        slack = 0.25 if query.qtype in ("count", "percent", "amount", "name", "who", "when", "rank") else 0.12
-        good = [w for w in pool if w[0] >= top - slack]
-        _, _, a, b = min(good, key=lambda w: (w[3] - w[2], w[2]))
+        # the most coverage for the fewest characters: a clause must earn its length
+        _, _, a, b = max(pool, key=lambda w: (w[0] - 0.004 * (w[3] - w[2]), -w[2]))
         if query.qtype in ("how", "fact", "yesno") and not query.compare:
             # the answer to "how/why" sits around the matched words: widen to about 90 characters
             i = next(k for k, c in enumerate(clauses) if c[0] == a)

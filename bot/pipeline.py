@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
+from bot.lexicon import SYNONYMS
 from bot.query import Query, QueryParser
 from bot.retrieve import HybridRetriever
 from bot.settings import Settings
@@ -109,15 +110,22 @@ class ReportQA:
         hits = self._retrieve(query, data)
         return Prepared(query, hits, data)
 
+    @staticmethod
+    def _expanded(text: str) -> str:
+        """The query text plus the report wording of its colloquial words (官司 → 诉讼)."""
+        extra = [w for key, syns in SYNONYMS.items() if key in text for w in syns if w not in text]
+        return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+
     def _retrieve(self, query: Query, data: IndexData) -> list[Hit]:
+        text = self._expanded(query.text)
         if query.compare and len(query.report_ids) > 1:
             # one retrieval per report, so that each side of a comparison has its evidence
-            per = max(2, self.k // len(query.report_ids) + 1)
+            per = max(4, self.k // len(query.report_ids) + 2)
             hits: list[Hit] = []
             for rid in query.report_ids:
-                hits.extend(self.retriever.retrieve(query.text, [rid], k=per))
+                hits.extend(self.retriever.retrieve(text, [rid], k=per))
             return sorted(hits, key=lambda h: -h.score)
-        return self.retriever.retrieve(query.text, query.report_ids or None)
+        return self.retriever.retrieve(text, query.report_ids or None)
 
     def ask(
         self,

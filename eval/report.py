@@ -91,10 +91,13 @@ th { background: #f2f4f7; font-weight: 600; font-size: 13px; white-space: nowrap
 .cite.hit { border-left-color: var(--ok); } .cite.miss { border-left-color: var(--bad); }
 .cite .src { color: var(--muted); font-size: 12px; } .cite q { quotes: "「" "」"; }
 mark { background: #ffe58f; padding: 0 1px; border-radius: 2px; }
-details { margin-top: 4px; color: #475467; } summary { cursor: pointer; color: var(--muted); font-size: 12px; }
+details { margin-top: 4px; color: #475467; }
+summary { cursor: pointer; color: var(--muted); font-size: 12px; }
 .facts span { margin-right: 8px; } .facts .ok { color: var(--ok); } .facts .bad { color: var(--bad); }
 .fails a { font-family: ui-monospace, Menlo, Consolas, monospace; margin-right: 6px; color: var(--bad); }
 .up { color: var(--ok); } .down { color: var(--bad); }
+table.deltas { width: auto; } .deltas td { min-width: 90px; }
+.items td.q { min-width: 150px; }
 """
 
 
@@ -151,7 +154,8 @@ def _bar(metric: str, value: float | None) -> str:
     inv = " inv" if metric in LOWER_IS_BETTER else ""
     width = max(0.0, min(1.0, value)) * 100
     return (
-        f'<div class="bar{inv}" title="{e(metric)} {value:.3f}"><span style="width:{width:.1f}%"></span></div>'
+        f'<div class="bar{inv}" title="{e(metric)} {value:.3f}">'
+        f'<span style="width:{width:.1f}%"></span></div>'
         f'<span class="num">{value:.3f}</span>'
     )
 
@@ -181,7 +185,9 @@ def _header(run: EvalRun, thresholds: dict[str, float] | None) -> str:
     ]
     bad = info.get("invalid_citations") or []
     if bad:
-        parts.append(f'<div class="gate bad">{len(bad)} 条引用的偏移与原文不符 (text[start:end] != quote)</div>')
+        parts.append(
+            f'<div class="gate bad">{len(bad)} 条引用的偏移与原文不符 (text[start:end] != quote)</div>'
+        )
         parts.append('<ul class="gate-list">' + "".join(f"<li>{e(b)}</li>" for b in bad) + "</ul>")
     if thresholds:
         failures = check(run.overall, thresholds)
@@ -212,8 +218,8 @@ def _cards(run: EvalRun, thresholds: dict[str, float] | None) -> str:
     o = run.overall
     out.append("</div>")
     out.append(
-        f'<p class="meta">{o["n"]} items: {o["n_answerable"]} answerable, {o["n_unanswerable"]} unanswerable. '
-        "Definitions: eval/metrics.py.</p>"
+        f'<p class="meta">{o["n"]} items: {o["n_answerable"]} answerable, '
+        f"{o['n_unanswerable']} unanswerable. Definitions: eval/metrics.py.</p>"
     )
     return "\n".join(out)
 
@@ -255,17 +261,20 @@ def _compare(cmp: Comparison) -> str:
             cls = "up" if better else "down"
         shown = "—" if delta is None else f"{delta:+.3f}"
         rows.append(
-            f"<tr><td>{e(d.metric)}</td><td>{_value(d.metric, d.before)}</td><td>{_value(d.metric, d.after)}</td>"
+            f"<tr><td>{e(d.metric)}</td><td>{_value(d.metric, d.before)}</td>"
+            f"<td>{_value(d.metric, d.after)}</td>"
             f'<td class="{cls}">{e(shown)}</td></tr>'
         )
     extra = ""
     if cmp.added or cmp.removed:
-        extra = f"<p class='meta'>new items: {e(', '.join(cmp.added) or '—')}; gone: {e(', '.join(cmp.removed) or '—')}</p>"
+        added, removed = ", ".join(cmp.added) or "—", ", ".join(cmp.removed) or "—"
+        extra = f"<p class='meta'>new items: {e(added)}; gone: {e(removed)}</p>"
     return (
         f"<h2>与上次比较 Compared with {e(cmp.previous)}</h2>"
         f"<h3>通过 → 失败 (pass → fail): {len(cmp.now_failing)}</h3>{id_list(cmp.now_failing)}"
         f"<h3>失败 → 通过 (fail → pass): {len(cmp.now_passing)}</h3>{id_list(cmp.now_passing)}"
-        f"{extra}<table><tr><th>metric</th><th>before</th><th>after</th><th>Δ</th></tr>{''.join(rows)}</table>"
+        f"{extra}<table class='deltas'><tr><th>metric</th><th>before</th><th>after</th><th>Δ</th></tr>"
+        f"{''.join(rows)}</table>"
     )
 
 
@@ -279,7 +288,8 @@ def _question_cell(item: GoldItem) -> str:
     out = e(item.question)
     if item.history:
         turns = "".join(
-            f"<li><b>{'用户' if role == 'user' else '助手'}</b>：{e(content)}</li>" for role, content in item.history
+            f"<li><b>{'用户' if role == 'user' else '助手'}</b>：{e(content)}</li>"
+            for role, content in item.history
         )
         out += f"<details><summary>对话历史 ({len(item.history)})</summary><ol>{turns}</ol></details>"
     return out
@@ -308,8 +318,9 @@ def _citations_cell(item: GoldItem, rec: BotRecord, score: ItemScore) -> str:
         mark = "" if hit is None else ("✓ " if hit else "✗ ")
         section = " › ".join(c.get("section") or []) or "（正文）"
         parts.append(
-            f'<div class="cite{cls}"><div class="src">{e(mark)}{e(c["source"])} [{e(c["start"])}:{e(c["end"])}]'
-            f" · {e(section)}</div><q>{highlight(c.get('quote', ''), item.must_include)}</q></div>"
+            f'<div class="cite{cls}"><div class="src">{e(mark)}{e(c["source"])} '
+            f"[{e(c['start'])}:{e(c['end'])}] · {e(section)}</div>"
+            f"<q>{highlight(c.get('quote', ''), item.must_include)}</q></div>"
         )
     if not parts:
         parts.append('<span class="na">无引用</span>')
@@ -347,7 +358,7 @@ def _items_table(run: EvalRun) -> str:
             f'<tr id="item-{e(item.id)}" class="{"pass" if score.passed else "fail"}">'
             f'<td class="id">{e(item.id)}</td>'
             f"<td>{e(TYPE_LABELS.get(item.type, item.type))}<br><span class='na'>{e(item.type)}</span></td>"
-            f"<td>{_question_cell(item)}</td>"
+            f'<td class="q">{_question_cell(item)}</td>'
             f'<td class="ans">{_answer_cell(item, rec, score)}</td>'
             f'<td class="cit">{_citations_cell(item, rec, score)}</td>'
             f"<td>{_verdict_cell(score)}</td></tr>"

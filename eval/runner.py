@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,9 @@ def citation_problems(records: Sequence[BotRecord], texts: ReportTexts) -> list[
                 out.append(f"{rec.id} citation {i + 1}: {exc}")
                 continue
             if text[c["start"] : c["end"]] != c["quote"]:
-                out.append(f"{rec.id} citation {i + 1}: {c['source']}[{c['start']}:{c['end']}] is not its quote")
+                out.append(
+                    f"{rec.id} citation {i + 1}: {c['source']}[{c['start']}:{c['end']}] is not its quote"
+                )
     return out
 
 
@@ -136,7 +138,7 @@ def evaluate(
 ) -> EvalRun:
     """Ask, score and aggregate: one complete eval run (nothing written yet)."""
     t0 = time.perf_counter()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     records = ask_all(qa, items, progress=progress)
     texts = ReportTexts(reports_dir)
     scores = score_all(items, records, texts, k)

@@ -40,7 +40,9 @@ def totals_table(overall: dict[str, Any], by_type: dict[str, dict[str, Any]], k:
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     sep = "-" * len(line(headers))
     return "\n".join([line(headers), sep, *map(line, rows[:-1]), sep, line(rows[-1])])

@@ -4,6 +4,7 @@ and the CI gate: the real bot over the whole gold set must meet eval/thresholds.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +87,7 @@ def test_the_gold_set_has_every_question_type_and_unique_ids() -> None:
 
 
 def test_validate_reports_every_problem_of_a_broken_file(tmp_path: Path) -> None:
-    bad_quote = _gold_line(
-        id="g2", evidence=[{"file": FILE0, "quote": "这句话不在报告里", "section": ""}]
-    )
+    bad_quote = _gold_line(id="g2", evidence=[{"file": FILE0, "quote": "这句话不在报告里", "section": ""}])
     rows = [
         _gold_line(),  # line 1: fine
         bad_quote,  # line 2
@@ -255,7 +254,9 @@ GOLD_SPANS = [Span("a.txt", 100, 150)]
 def test_an_answer_with_the_facts_cited_correctly_and_concise_passes() -> None:
     s = score_item(
         _item(),
-        _record(cites=(("a.txt", 140, 160), ("a.txt", 0, 10)), contexts=(("a.txt", 0, 90), ("a.txt", 90, 110))),
+        _record(
+            cites=(("a.txt", 140, 160), ("a.txt", 0, 10)), contexts=(("a.txt", 0, 90), ("a.txt", 90, 110))
+        ),
         GOLD_SPANS,
         k=6,
     )
@@ -296,7 +297,10 @@ def test_a_bot_error_fails_the_item_even_when_unanswerable() -> None:
 def test_aggregate_computes_each_metric_over_the_items_it_applies_to() -> None:
     pairs = [
         # a1: passes; citations 1 of 2 correct; first relevant context at rank 1
-        (_item("a1"), _record("a1", cites=(("a.txt", 100, 101), ("a.txt", 0, 1)), contexts=(("a.txt", 100, 200),))),
+        (
+            _item("a1"),
+            _record("a1", cites=(("a.txt", 100, 101), ("a.txt", 0, 1)), contexts=(("a.txt", 100, 200),)),
+        ),
         # a2: refused, no facts, no citations; relevant context at rank 4
         (
             _item("a2"),
@@ -421,10 +425,8 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     comparison section lists exactly the items failing now.
     """
     tmp = tmp_path_factory.mktemp("eval")
-    settings = Settings(_env_file=None, index_dir=tmp / "index", cache_dir=REPO / ".data" / "cache")  # type: ignore[call-arg]
-    ingest([REPORTS], settings, make_embedder(settings))
     gold_ids = [json.loads(line)["id"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line]
-    prev = tmp / "prev"
+    prev, out = tmp / "prev", tmp / "out"
     prev.mkdir()
     (prev / "summary.json").write_text(
         json.dumps(
@@ -435,9 +437,15 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ),
         encoding="utf-8",
     )
-    out = tmp / "out"
-    argv = ["run", "--gold", str(GOLD), "--out", str(out), "--index", str(settings.index_dir)]
-    rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
+    with pytest.MonkeyPatch.context() as mp:
+        # Settings read REPORTQA_* variables and ./.env: keep a developer's configuration out of the gate
+        for key in [k for k in os.environ if k.startswith("REPORTQA_")]:
+            mp.delenv(key)
+        mp.chdir(tmp)
+        settings = Settings(index_dir=tmp / "index", cache_dir=REPO / ".data" / "cache")
+        ingest([REPORTS], settings, make_embedder(settings))
+        argv = ["run", "--gold", str(GOLD), "--out", str(out), "--index", str(settings.index_dir)]
+        rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
     return {
         "rc": rc,
         "gold_ids": gold_ids,
