@@ -122,6 +122,13 @@ def pos_weight(term: str) -> float:
     return 1.0
 
 
+@functools.lru_cache(maxsize=8192)
+def is_nounish(term: str) -> bool:
+    import jieba.posseg as pseg
+
+    return any(p.flag.startswith("n") or p.flag in ("vn", "nz", "j") for p in pseg.lcut(term))
+
+
 class TermWeights:
     """Inverse document frequency of terms over the chunks of one index generation (cached)."""
 
@@ -172,6 +179,17 @@ def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
             out.append(w)
     # drop words contained in a longer asked word (jieba search mode yields both)
     return [w for w in out if not any(w != o and w in o and len(w) >= 2 for o in out)] or out
+
+
+_NEGATION = re.compile(r"(?:不算|不含|不包括|除去|除了|排除|去掉)([\u4e00-\u9fa5]{2,12})")
+
+
+def negated_terms(question: str) -> list[str]:
+    """Words the question excludes ("不算上年结转的" → 上年, 结转): a window naming them is the wrong one."""
+    out: list[str] = []
+    for m in _NEGATION.finditer(normalize(question)):
+        out += [w for w in words(m.group(1)) if len(w) >= 2]
+    return out
 
 
 def term_match(term: str, text: str) -> float:
@@ -360,7 +378,7 @@ class ExtractiveAnswerer:
         q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
         year_terms = [f"{y}年" for y in query.uncovered_years]
         # the rarest asked term that the reports use at all: a typed answer must be about it
-        present = [t for t in terms if weights.df(t) > 0]
+        present = [t for t in terms if weights.df(t) > 0 and is_nounish(t)]
         key = max(present, key=lambda t: wts[t]) if present and query.qtype in _TYPED else None
         out: list[Candidate] = []
         for rank, h in enumerate(hits):
@@ -550,6 +568,8 @@ class ExtractiveAnswerer:
         if len(clauses) <= 1 or cand.end - cand.start <= 45:
             return self._trim(Piece(cand.chunk, cand.start, cand.end))
         q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        negated = negated_terms(query.focus)
+        terms = [t for t in terms if t not in negated]
         wts = {t: (weights.idf(t) if weights else 1.0) for t in terms}
         for t in ctx_terms:
             if t not in wts:
@@ -560,8 +580,15 @@ class ExtractiveAnswerer:
             for j in range(i, min(i + 4, len(clauses))):
                 a, b = clauses[i][0], clauses[j][1]
                 seg = normalize(text[a:b])
-                scope = re.sub(r"《[^》]*》", "《》", seg) if query.qtype == "name" else seg
-                cov = sum(w * term_match(t, scope) for t, w in wts.items()) / total if wts else 0.0
+                # words inside a cited title (《…》) are weaker evidence than the sentence's own words
+                scope = re.sub(r"《[^》]*》", "《》", seg)
+                cov = (
+                    sum(w * max(term_match(t, scope), 0.6 * term_match(t, seg)) for t, w in wts.items()) / total
+                    if wts
+                    else 0.0
+                )
+                if negated and any(n in seg for n in negated):
+                    cov -= 0.3
                 ok = self._type_ok(query, seg, q_numbers)
                 if ok and query.asks > 1:
                     ok = (
@@ -575,7 +602,7 @@ class ExtractiveAnswerer:
             # the answer to "how/why" sits around the matched words: widen to about 90 characters
             i = next(k for k, c in enumerate(clauses) if c[0] == a)
             j = next(k for k, c in enumerate(clauses) if c[1] == b)
-            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 40:
+            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 30:
                 if i > 0 and (
                     j == len(clauses) - 1
                     or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]

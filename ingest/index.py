@@ -33,7 +33,7 @@ from bot.store import (
 )
 from bot.types import Chunk, Region
 from ingest.chunk import chunk_report
-from ingest.load import find_report_files, load_report
+from ingest.load import find_report_sources, load_report, source_name
 from ingest.parse import ParsedReport, parse_text
 
 log = logging.getLogger(__name__)
@@ -157,8 +157,10 @@ def ingest(
     t0 = time.perf_counter()
     index_dir = settings.index_dir
     summary = IngestSummary()
-    files, root = find_report_files(paths)
-    overrides = load_overrides(root)
+    sources = find_report_sources(paths)
+    overrides: dict[str, dict[str, Any]] = {}
+    for folder in dict.fromkeys(r for _, r in sources if r is not None):
+        overrides.update(load_overrides(folder))
     with ingest_lock(index_dir):
         prev_gen, prev_manifest = (None, None) if rebuild else _previous(index_dir)
         key = _settings_key(settings, embedder)
@@ -172,13 +174,18 @@ def ingest(
         records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []
         file_state: dict[str, Any] = {}
-        iterator: Any = files
+        iterator: Any = sources
         if progress:
             from tqdm import tqdm
 
-            iterator = tqdm(files, desc="parsing", unit="file")
-        for f in iterator:
-            source = str(f.relative_to(root)) if root else f.name
+            iterator = tqdm(sources, desc="parsing", unit="file")
+        seen_sources: set[str] = set()
+        for f, root in iterator:
+            source = source_name(f, root)
+            if source in seen_sources:
+                summary.errors.append(f"{f}: another file is already ingested as {source}; skipped.")
+                continue
+            seen_sources.add(source)
             try:
                 raw = load_report(f, root)
             except IngestError as exc:

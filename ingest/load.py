@@ -31,7 +31,7 @@ class RawReport:
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     """Decode report bytes: UTF-8 (BOM or not), then GB18030/GBK, then what the detector says."""
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise IngestError(f"{name}: the file is empty; nothing to ingest.")
     if b"\x00" in data[:8192]:
         raise IngestError(f"{name}: looks binary (NUL bytes), not a text report; convert it to .txt or .md.")
@@ -64,9 +64,19 @@ def _looks_like_text(text: str) -> bool:
     return bad / max(len(text), 1) < 0.01
 
 
+def source_name(path: Path, root: Path | None) -> str:
+    """A report's name: its path below the folder it was found in, else its file name."""
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
 def load_report(path: Path, root: Path | None = None) -> RawReport:
     """Read one report file. Raises `IngestError` naming the file when it cannot be used."""
-    source = str(path.relative_to(root)) if root else path.name
+    source = source_name(path, root)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise IngestError(f"{source}: unsupported file type {path.suffix!r}; use .txt or .md.")
     try:
@@ -85,6 +95,20 @@ def load_report(path: Path, root: Path | None = None) -> RawReport:
         encoding=encoding,
         content_hash=hashlib.sha256(data).hexdigest(),
     )
+
+
+def find_report_sources(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """Each report file with the folder it was found in (None for a file named directly)."""
+    out: list[tuple[Path, Path | None]] = []
+    for p in paths:
+        if p.is_dir():
+            files, _ = find_report_files([p])
+            out.extend((f, p) for f in files)
+        elif p.is_file():
+            out.append((p, None))
+        else:
+            raise IngestError(f"{p}: no such file or folder.")
+    return out
 
 
 def find_report_files(paths: list[Path]) -> tuple[list[Path], Path | None]:

@@ -269,7 +269,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
                 ln.kind == "content"
                 and (prev.kind == "content" or prev.is_paragraph)
                 and text[prev.keep[-1][1] - 1] not in _SENT_FINAL
-                and ln.start > prev.end + 1  # a blank line in between: a page break
+                and ln.start > prev.end + (2 if text.startswith("\r\n", prev.end) else 1)  # blank line between
             )
             if not joined:
                 nl = prev.end if text[prev.end] == "\n" else prev.end + 1

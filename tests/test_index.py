@@ -260,12 +260,6 @@ def test_only_the_current_and_previous_generations_are_kept(
     assert read_current(settings.index_dir) == gens[2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest() takes the first folder as the root and computes every file's source as "
-    "f.relative_to(root): a file in a second folder raises a raw ValueError (not IngestError, so the "
-    "CLI shows a traceback) although the CLI documents `python -m ingest [PATH ...]`",
-)
 def test_ingest_of_two_folders_indexes_the_reports_of_both(
     tmp_path: Path, make_settings: MakeSettings
 ) -> None:

@@ -90,11 +90,6 @@ def test_whitespace_only_file_is_rejected_as_empty(tmp_path: Path) -> None:
         load_report(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decode_bytes checks emptiness before removing the UTF-8 BOM, so a BOM-only file (what Notepad "
-    "saves for an empty document) decodes to '' and load_report then says 'looks binary', not 'empty'",
-)
 def test_file_with_only_a_bom_and_blank_lines_is_rejected_as_empty(tmp_path: Path) -> None:
     path = tmp_path / "bom_only.txt"
     path.write_bytes(b"\xef\xbb\xbf\r\n\r\n")

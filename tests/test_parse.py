@@ -235,12 +235,6 @@ def test_markdown_markup_is_not_in_the_clean_view(parsed: dict[str, ParsedReport
     assert not any(line.startswith("#") for line in clean.split("\n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_text detects a page break as `ln.start > prev.end + 1`, but with CRLF line ends "
-    "prev.end is before the '\\r', so every CRLF line break looks like a blank line: consecutive content "
-    "lines are glued together in the clean view when the first does not end a sentence",
-)
 def test_crlf_line_breaks_are_not_taken_for_page_breaks(tmp_path: Path) -> None:
     body = "一、主要工作\n全年完成以下工作\n新增就业三千人。\n"
     lf, crlf = tmp_path / "lf.txt", tmp_path / "crlf.txt"
@@ -378,10 +372,5 @@ def test_published_span_cites_the_date_line(
     assert report.text[span[0] : span[1]] == date_text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="find_region takes any two Han characters before 省 as a province: 002's phrase "
-    "'根据中央省市各级关于…' yields province '中央省' (tied 1:1 with 湖北省 and found first)",
-)
 def test_wuhan_report_is_in_hubei_province(parsed: dict[str, ParsedReport]) -> None:
     assert parsed["002_6fae348653edd2e7.txt"].meta.region.province == "湖北省"
