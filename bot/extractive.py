@@ -267,7 +267,7 @@ class ExtractiveAnswerer:
         contexts = [
             Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits
         ]
-        refusal = self._metadata_refusal(query, data)
+        refusal = self.metadata_refusal(query, data)
         if refusal:
             return Answer(answer=refusal, answerable=False, contexts=contexts, reason="not covered")
         if not hits:
@@ -294,7 +294,7 @@ class ExtractiveAnswerer:
         return ans
 
     # ------------------------------------------------------------------ refusals from metadata
-    def _metadata_refusal(self, query: Query, data: IndexData) -> str | None:
+    def metadata_refusal(self, query: Query, data: IndexData) -> str | None:
         catalog = "、".join(sorted({r.meta.short_name for r in data.reports.values()}))
         if query.unknown_regions and not query.report_ids:
             name = query.unknown_regions[0]
@@ -791,24 +791,25 @@ class ExtractiveAnswerer:
 
     def _refuse(self, query: Query, hits: Sequence[Hit], data: IndexData, best: Candidate | None) -> Answer:
         """Say plainly that the reports do not answer, and what the closest passage says."""
-        asked = query.focus.rstrip("？?。 ")
+        entity = self._entity_words(query, data)
+        topic = "".join(asked_terms(query.focus, entity)[:4]) or "这个问题"
+        kind = {
+            "count": "的具体数量",
+            "percent": "的具体比例",
+            "amount": "的具体金额",
+            "who": "的具体名称",
+            "name": "的具体名称",
+            "when": "的具体时间",
+            "rank": "的排名",
+        }.get(query.qtype, "")
         if best is None:
-            return Answer(
-                answer=f"报告中没有提到“{asked}”的相关内容。", answerable=False, reason="no evidence"
-            )
+            return Answer(answer=f"报告中没有提到{topic}{kind}。", answerable=False, reason="no evidence")
         piece = self._narrow(best, query, [])
         cit = self._cite(data, piece)
-        snippet = piece.text if len(piece.text) <= 80 else piece.text[:80] + "…"
+        snippet = piece.text if len(piece.text) <= 60 else piece.text[:60] + "…"
         name = data.reports[best.chunk.report_id].meta.short_name
-        kind = {
-            "count": "具体数量",
-            "percent": "具体比例",
-            "amount": "具体金额",
-            "who": "具体名称",
-            "when": "具体时间",
-        }.get(query.qtype, "相关内容")
         return Answer(
-            answer=f"报告中没有提到“{asked}”的{kind}；相关内容是：{name}提到“{snippet}”[1]。",
+            answer=f"报告中没有提到{topic}{kind}。相关内容：{name}提到“{snippet}”[1]。",
             answerable=False,
             citations=[cit],
             reason=f"best evidence coverage {best.coverage:.2f}, fact type {'found' if best.type_ok else 'missing'}",

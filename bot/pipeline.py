@@ -121,11 +121,17 @@ class ReportQA:
         if query.compare and len(query.report_ids) > 1:
             # one retrieval per report, so that each side of a comparison has its evidence
             per = max(4, self.k // len(query.report_ids) + 2)
+            per_report = [self.retriever.retrieve(text, [rid], k=per) for rid in query.report_ids]
+            # interleave, so that the first k contexts hold every side of the comparison
             hits: list[Hit] = []
-            for rid in query.report_ids:
-                hits.extend(self.retriever.retrieve(text, [rid], k=per))
-            return sorted(hits, key=lambda h: -h.score)
+            for i in range(per):
+                hits.extend(r[i] for r in per_report if i < len(r))
+            return hits
         return self.retriever.retrieve(text, query.report_ids or None)
+
+    def _llm_worthwhile(self, prep: Prepared) -> bool:
+        """Questions refused on metadata (a district or year no report covers) need no LLM call."""
+        return bool(prep.hits) and self.extractive.metadata_refusal(prep.query, prep.data) is None
 
     def ask(
         self,
@@ -135,10 +141,9 @@ class ReportQA:
     ) -> Answer:
         t0 = time.perf_counter()
         prep = self.prepare(question, history, report_ids)
-        answer = None
-        if self.llm is not None:
-            answer = self.llm.answer(prep, fallback=self.extractive)
-        if answer is None:
+        if self.llm is not None and self._llm_worthwhile(prep):
+            answer = self.llm.answer(prep, fallback=self.extractive, history=history)
+        else:
             answer = self.extractive.answer(prep)
         log.debug("answered in %.1f ms", (time.perf_counter() - t0) * 1000)
         return answer
@@ -151,8 +156,8 @@ class ReportQA:
     ) -> Iterator[tuple[str, Any]]:
         """Events ("delta", text) … then ("answer", Answer). Generative mode streams real tokens."""
         prep = self.prepare(question, history, report_ids)
-        if self.llm is not None:
-            yield from self.llm.stream(prep, fallback=self.extractive)
+        if self.llm is not None and self._llm_worthwhile(prep):
+            yield from self.llm.stream(prep, fallback=self.extractive, history=history)
             return
         answer = self.extractive.answer(prep)
         for i in range(0, len(answer.answer), 8):

@@ -111,9 +111,26 @@ def apply_overrides(report: ParsedReport, over: dict[str, Any]) -> None:
             raise IngestError(f"reports.toml [{meta.source}]: unknown field {key!r}")
 
 
+def code_version() -> str:
+    """A hash of the code that shapes the index: a new parser re-parses (vectors still come from cache)."""
+    import hashlib
+
+    import bot.analysis
+    import bot.places
+    import ingest.chunk
+    import ingest.meta
+    import ingest.parse
+
+    h = hashlib.sha1()
+    for mod in (ingest.parse, ingest.meta, ingest.chunk, bot.places, bot.analysis):
+        h.update(Path(str(mod.__file__)).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _settings_key(settings: Settings, embedder: Embedder | None) -> dict[str, Any]:
     return {
         "parser": PARSER_VERSION,
+        "code": code_version(),
         "analyzer": ANALYZER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "embedder": embedder.name if embedder else None,
@@ -280,6 +297,7 @@ def _write_generation(
     if chunks:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
         retriever = bm25s.BM25()
         retriever.index([bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks], show_progress=False)
         retriever.save(str(tmp / "bm25"))

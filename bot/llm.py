@@ -1,0 +1,229 @@
+"""Generative answers through any OpenAI-compatible chat endpoint, verified before they reach a user.
+
+LangChain's ChatOpenAI writes the answer from numbered context blocks (prompts/ holds the Chinese system
+and answer templates). Afterwards every [n] must name a retrieved block, every number must appear in a
+cited block, and each reference becomes a citation with exact offsets. When the endpoint fails, times out
+or answers garbage, the extractive answerer answers instead and the reason is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.analysis import char_ngrams, normalize, sentence_spans
+from bot.errors import ConfigError, LLMError
+from bot.settings import Settings
+from bot.types import CANNOT_ANSWER, Answer, Citation, Context, Hit
+
+if TYPE_CHECKING:
+    from bot.extractive import ExtractiveAnswerer
+    from bot.pipeline import Prepared
+
+log = logging.getLogger(__name__)
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+_REF = re.compile(r"\[(\d{1,2})\]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+UNVERIFIED = "（未在所引资料中找到）"
+
+
+def load_prompt(name: str) -> str:
+    path = PROMPTS_DIR / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"prompt file {path} is missing: reinstall or restore prompts/.") from exc
+
+
+def format_contexts(hits: Sequence[Hit], titles: dict[str, str]) -> str:
+    blocks = []
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        where = " > ".join(c.section_path) or "正文"
+        blocks.append(f"[{i}] 《{titles.get(c.report_id, c.source)}》 {where}\n{c.text}")
+    return "\n\n".join(blocks)
+
+
+def format_history(history: Sequence[Any]) -> str:
+    if not history:
+        return ""
+    lines = [("用户" if t.role == "user" else "助手") + "：" + t.content.strip()[:500] for t in history[-6:]]
+    return "此前的对话：\n" + "\n".join(lines) + "\n\n"
+
+
+class LLMAnswerer:
+    """Answers with a LangChain chat model; `chat` is any BaseChatModel (ChatOpenAI in production)."""
+
+    def __init__(self, chat: Any, *, max_blocks: int = 6):
+        if max_blocks <= 0:
+            raise ConfigError(f"max_blocks must be > 0, got {max_blocks}")
+        self.chat = chat
+        self.max_blocks = max_blocks
+        self.system = load_prompt("system.md")
+        self.template = load_prompt("answer.md")
+
+    # ------------------------------------------------------------------ prompt
+    def messages(self, prep: Prepared, history: Sequence[Any] = ()) -> list[Any]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
+        hits = prep.hits[: self.max_blocks]
+        user = self.template.format(
+            contexts=format_contexts(hits, titles),
+            history=format_history(history),
+            question=prep.query.question,
+        )
+        return [SystemMessage(content=self.system), HumanMessage(content=user)]
+
+    # ------------------------------------------------------------------ answering
+    def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
+        try:
+            msg = self.chat.invoke(self.messages(prep, history))
+            text = _content(msg)
+            return self.verify(text, prep)
+        except Exception as exc:  # transport errors, timeouts, garbage: answer offline instead
+            return self._fallback(prep, fallback, exc)
+
+    def stream(
+        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()
+    ) -> Iterator[tuple[str, Any]]:
+        parts: list[str] = []
+        try:
+            for chunk in self.chat.stream(self.messages(prep, history)):
+                piece = _content(chunk)
+                if piece:
+                    parts.append(piece)
+                    yield "delta", piece
+            answer = self.verify("".join(parts), prep)
+        except Exception as exc:
+            answer = self._fallback(prep, fallback, exc)
+            if parts:
+                yield "reset", None  # the streamed text is replaced by the fallback answer
+            for i in range(0, len(answer.answer), 8):
+                yield "delta", answer.answer[i : i + 8]
+        yield "answer", answer
+
+    def _fallback(self, prep: Prepared, fallback: ExtractiveAnswerer, exc: Exception) -> Answer:
+        reason = f"LLM unavailable ({type(exc).__name__}: {str(exc)[:200]}); answered extractively"
+        log.warning("%s", reason)
+        ans = fallback.answer(prep)
+        ans.reason = reason
+        return ans
+
+    # ------------------------------------------------------------------ verification
+    def verify(self, text: str, prep: Prepared) -> Answer:
+        """Drop references to blocks that were not given, check numbers, and turn [n] into citations."""
+        hits = prep.hits[: self.max_blocks]
+        contexts = [Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits]
+        text = (text or "").strip()
+        if not text or not re.search(r"[\u4e00-\u9fff]", text):
+            raise LLMError(f"LLM answer is empty or not Chinese: {text[:80]!r}")
+        refused = CANNOT_ANSWER in text
+        text = text.replace(CANNOT_ANSWER, "").strip(" ：:，,")
+        # 1. references to blocks that were not retrieved are dropped
+        used: list[int] = []
+
+        def keep(m: re.Match[str]) -> str:
+            n = int(m.group(1))
+            if 1 <= n <= len(hits):
+                if n not in used:
+                    used.append(n)
+                return m.group(0)
+            log.info("dropped reference [%d]: only %d blocks were given", n, len(hits))
+            return ""
+
+        text = _REF.sub(keep, text)
+        if not refused and not used:
+            raise LLMError("LLM answer cites no retrieved block")
+        # 2. every number must appear in a cited block (else it is marked)
+        cited_text = normalize("".join(hits[n - 1].chunk.text for n in used)) if used else ""
+        text = self._check_numbers(text, cited_text)
+        # 3. citations: for each block referenced, the sentence of it closest to what the answer says
+        renumber: dict[int, int] = {}
+        citations: list[Citation] = []
+        for n in used:
+            cit = self._citation(hits[n - 1], text, prep)
+            renumber[n] = len(citations) + 1
+            citations.append(cit)
+        text = _REF.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+        return Answer(
+            answer=text,
+            answerable=not refused,
+            mode="generative",
+            citations=citations,
+            contexts=contexts,
+            resolved_question=prep.query.text if prep.query.text != prep.query.question else None,
+            reason="the LLM found no answer in the context" if refused else None,
+        )
+
+    @staticmethod
+    def _check_numbers(text: str, cited: str) -> str:
+        out = []
+        pos = 0
+        for m in _NUMBER.finditer(text):
+            num = m.group(0)
+            if len(num) == 1 and num in "0123456789" and text[m.end() : m.end() + 1] == "]":
+                continue  # a reference marker, not a fact
+            out.append(text[pos : m.end()])
+            pos = m.end()
+            if text[m.start() - 1 : m.start()] == "[" and text[m.end() : m.end() + 1] == "]":
+                continue
+            if num not in cited:
+                log.info("number %s is not in any cited block", num)
+                out.append(UNVERIFIED)
+        out.append(text[pos:])
+        return "".join(out)
+
+    @staticmethod
+    def _citation(hit: Hit, answer: str, prep: Prepared) -> Citation:
+        """The sentence of the block that shares the answer's numbers and the most of its wording."""
+        c = hit.chunk
+        target = char_ngrams(_REF.sub("", answer))
+        numbers = set(_NUMBER.findall(_REF.sub("", normalize(answer))))
+        best, best_score = (0, len(c.text)), -1.0
+        for s, e in sentence_spans(c.text):
+            sent = c.text[s:e]
+            score = len(char_ngrams(sent) & target) + 5 * len(numbers & set(_NUMBER.findall(normalize(sent))))
+            score -= 0.01 * len(sent)
+            if score > best_score:
+                best, best_score = (s, e), score
+        start, end = c.orig_span(*best)
+        rec = prep.data.reports[c.report_id]
+        return Citation(
+            report_id=c.report_id,
+            source=c.source,
+            title=rec.meta.title,
+            section=c.section_path,
+            quote=rec.text[start:end],
+            start=start,
+            end=end,
+        )
+
+
+def _content(msg: Any) -> str:
+    content = getattr(msg, "content", msg)
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    return str(content or "")
+
+
+def make_llm_answerer(settings: Settings) -> LLMAnswerer:
+    """ChatOpenAI pointed at the configured OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama…)."""
+    if not settings.llm_base_url:
+        raise ConfigError("generative mode needs REPORTQA_LLM_BASE_URL.")
+    from langchain_openai import ChatOpenAI
+
+    chat = ChatOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        model=settings.llm_model,
+        temperature=settings.llm_temperature,
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        streaming=True,  # .stream() yields real tokens; .invoke() aggregates them
+    )
+    return LLMAnswerer(chat, max_blocks=settings.retrieval_k)

@@ -1,0 +1,187 @@
+"""Generative mode against a scripted OpenAI-compatible server on 127.0.0.1, through the real clients.
+
+LangChain's ChatOpenAI (and underneath it the official openai client) talks HTTP to a FastAPI app that
+plays the model. Each test scripts what the "model" says and checks what the bot does with it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.embed import HashEmbedder
+from bot.llm import UNVERIFIED, LLMAnswerer, make_llm_answerer
+from bot.pipeline import ReportQA
+from bot.settings import Settings
+from bot.store import IndexHandle
+from ingest.index import ingest
+from tests.conftest import SAMPLES_DIR
+from tests.fake_openai import ScriptedOpenAI, block_with, free_port, serve
+
+QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+NEEDLE = "负责人出庭28件"
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gen")
+    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache")  # type: ignore[call-arg]
+    ingest([SAMPLES_DIR], settings, HashEmbedder())
+    return settings.index_dir
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[tuple[ScriptedOpenAI, str]]:
+    server = ScriptedOpenAI()
+    with serve(server.app) as url:
+        yield server, url + "/v1"
+
+
+@pytest.fixture
+def model(fake: tuple[ScriptedOpenAI, str]) -> ScriptedOpenAI:
+    server, _ = fake
+    server.delay, server.status, server.requests = 0.0, 200, []
+    return server
+
+
+def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0) -> ReportQA:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, index_dir=index_dir, llm_base_url=base_url, llm_model="scripted", llm_timeout=timeout
+    )
+    llm = make_llm_answerer(settings)
+    return ReportQA(IndexHandle(index_dir, settings), HashEmbedder(), llm=llm)
+
+
+def cite_block(needle: str, sentence: str) -> Any:
+    def script(messages: list[dict[str, Any]]) -> str:
+        found = block_with(messages, needle)
+        n = found[0] if found else 1
+        return f"{sentence}[{n}]。"
+
+    return script
+
+
+def assert_citations_slice_the_files(answer: Any) -> None:
+    for c in answer.citations:
+        text = (SAMPLES_DIR / c.source).read_text(encoding="utf-8-sig")
+        assert text[c.start : c.end] == c.quote
+
+
+def test_generative_answer_cites_the_block_the_model_referenced(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = cite_block(NEEDLE, "2020年白云区人社局行政机关负责人出庭28件")
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert ans.mode == "generative" and ans.answerable
+    assert "28件" in ans.answer and "[1]" in ans.answer
+    assert len(ans.citations) == 1
+    assert "28件" in ans.citations[0].quote
+    assert_citations_slice_the_files(ans)
+    # the prompt carried numbered blocks and the Chinese rules
+    sent = model.requests[-1]["messages"]
+    assert sent[0]["role"] == "system" and "CANNOT_ANSWER" in sent[0]["content"]
+    assert "[1]" in sent[-1]["content"] and QUESTION in sent[-1]["content"]
+
+
+def test_reference_to_a_block_that_was_not_retrieved_is_dropped(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    def script(messages: list[dict[str, Any]]) -> str:
+        n = (block_with(messages, NEEDLE) or (1, ""))[0]
+        return f"行政机关负责人出庭28件[{n}]，另见[42]。"
+
+    model.script = script
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert "[42]" not in ans.answer
+    assert len(ans.citations) == 1 and "[1]" in ans.answer
+
+
+def test_number_missing_from_the_cited_blocks_is_marked(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = cite_block(NEEDLE, "行政机关负责人出庭28件，其中局长出庭9999件")
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert "9999" + UNVERIFIED in ans.answer
+    assert "28件" + UNVERIFIED not in ans.answer  # a supported number stays as it is
+
+
+def test_cannot_answer_becomes_an_honest_refusal(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = lambda _m: "CANNOT_ANSWER 报告中没有提到法律顾问所在的律师事务所[1]。"
+    ans = make_qa(index_dir, fake[1]).ask("白云区人社局的法律顾问是哪家律师事务所？")
+    assert ans.answerable is False and ans.mode == "generative"
+    assert "CANNOT_ANSWER" not in ans.answer and "律师事务所" in ans.answer
+
+
+def test_garbage_from_the_model_falls_back_to_extractive(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = lambda _m: "lorem ipsum 42"
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert ans.mode == "extractive"
+    assert ans.reason and "LLM unavailable" in ans.reason
+
+
+def test_an_answer_without_any_reference_falls_back(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = lambda _m: "负责人出庭了很多次。"
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert ans.mode == "extractive" and "cites no retrieved block" in (ans.reason or "")
+
+
+def test_failing_endpoint_falls_back_to_extractive(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.status = 500
+    ans = make_qa(index_dir, fake[1]).ask(QUESTION)
+    assert ans.mode == "extractive" and ans.citations
+    assert "500" in (ans.reason or "")
+
+
+def test_endpoint_that_is_down_falls_back_to_extractive(index_dir: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    ans = make_qa(index_dir, url).ask(QUESTION)
+    assert ans.mode == "extractive" and ans.answerable
+
+
+def test_slow_endpoint_falls_back_within_the_timeout(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.delay = 3.0
+    t0 = time.monotonic()
+    ans = make_qa(index_dir, fake[1], timeout=0.5).ask(QUESTION)
+    assert ans.mode == "extractive"
+    assert "Timeout" in (ans.reason or "")
+    assert time.monotonic() - t0 < 3.0  # it did not wait for the slow answer
+
+
+def test_tokens_stream_and_the_final_answer_is_verified(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = cite_block(NEEDLE, "2020年白云区人社局行政机关负责人出庭28件")
+    events = list(make_qa(index_dir, fake[1]).stream(QUESTION))
+    deltas = [e[1] for e in events if e[0] == "delta"]
+    assert len(deltas) > 3  # the scripted server sends four characters per chunk
+    kind, final = events[-1]
+    assert kind == "answer" and final.mode == "generative"
+    assert "".join(deltas).replace("[1]", "") in final.answer.replace("[1]", "") + "。"
+    assert final.citations and "28件" in final.citations[0].quote
+    assert model.requests[-1].get("stream") is True
+
+
+def test_metadata_refusal_needs_no_llm_call(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    ans = make_qa(index_dir, fake[1]).ask("天河区人社局2020年全流程网办率多少？")
+    assert ans.answerable is False and model.requests == []
+
+
+def test_llm_answerer_refuses_an_empty_block_budget() -> None:
+    with pytest.raises(Exception, match="max_blocks"):
+        LLMAnswerer(chat=None, max_blocks=0)
