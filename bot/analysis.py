@@ -110,7 +110,7 @@ def _jieba() -> object:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     for w in DOMAIN_WORDS:
-        jieba.add_word(w, freq=20000)
+        jieba.add_word(w, freq=20000, tag="r" if w[0] in "哪几多" else "n")
     return jieba
 
 
@@ -119,7 +119,7 @@ def add_words(names: list[str]) -> None:
     jieba = _jieba()
     for n in names:
         if n and len(n) >= 2:
-            jieba.add_word(n, freq=20000)  # type: ignore[attr-defined]
+            jieba.add_word(n, freq=20000, tag="ns")  # type: ignore[attr-defined]
 
 
 def words(text: str) -> list[str]:

@@ -62,6 +62,19 @@ _ORG = re.compile(
     r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)"
 )
 _CLAUSE_BREAK = set("，,；;：:")
+# a title followed by a two- or three-character name: 局长刘志辉, 副组长徐冬先
+_ROLE_NAME = re.compile(
+    r"(?:局长|副局长|书记|主任|组长|副组长|秘书长|部长|厅长|处长|科长|队长|团长|院长|主席|律师|讲师)"
+    r"([\u4e00-\u9fa5]{2,3})(?=[,，、和及与。；;（(\s]|$)"
+)
+
+
+def _looks_like_name(s: str) -> bool:
+    """A person's name, not a word: jieba tags it as a name or knows no word in it ("接待日" is no name)."""
+    import jieba.posseg as pseg
+
+    parts = pseg.lcut(s)
+    return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
 _OPEN = "《“‘（(「『【"
 _CLOSE = "》”’）)」』】"
@@ -379,7 +392,8 @@ class ExtractiveAnswerer:
         year_terms = [f"{y}年" for y in query.uncovered_years]
         # the rarest asked term that the reports use at all: a typed answer must be about it
         present = [t for t in terms if weights.df(t) > 0 and is_nounish(t)]
-        key = max(present, key=lambda t: wts[t]) if present and query.qtype in _TYPED else None
+        numeric = query.qtype in ("count", "percent", "amount")
+        key = max(present, key=lambda t: wts[t]) if present and numeric else None
         out: list[Candidate] = []
         for rank, h in enumerate(hits):
             head = normalize(" ".join(h.chunk.section_path))
@@ -429,7 +443,8 @@ class ExtractiveAnswerer:
             )
         if qt == "who":
             person = bool(
-                re.search(r"局长|组长|主任|书记|负责人|领导|谁|姓名|名字|叫什么|讲师|专家", query.focus)
+                re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.focus)
+                or re.search(r"哪些(领导|人|同志|专家)|哪位", query.focus)
             )
             return self._has_name(sent, person_only=person)
         if qt == "list":
@@ -448,7 +463,7 @@ class ExtractiveAnswerer:
         import jieba.posseg as pseg
 
         people = [p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3]
-        if people:
+        if people or any(_looks_like_name(m.group(1)) for m in _ROLE_NAME.finditer(sent)):
             return True
         if person_only:
             return False
@@ -488,7 +503,10 @@ class ExtractiveAnswerer:
                 announced = self._children_answer(rec, best.chunk.section_path)
                 if announced:
                     return announced
-            pieces = self._list_pieces(best, data) or [self._narrow(best, query, terms, weights, ctx_terms)]
+            pieces = self._list_pieces(best, data)
+            if not pieces:
+                whole = self._trim(Piece(best.chunk, best.start, best.end))
+                pieces = [whole if len(whole.text) <= 100 else self._narrow(best, query, terms, weights, ctx_terms)]
         else:
             pieces = [self._narrow(best, query, terms, weights, ctx_terms)]
             if query.qtype == "how" and len(pieces[0].text) < 30:
@@ -692,9 +710,12 @@ class ExtractiveAnswerer:
             a = c["start"]
             line_end = rec.text.find("\n", a, c["end"])
             b = line_end if line_end > 0 else c["end"]
-            stop = re.search(r"[。；;]", rec.text[a:b])
-            if stop:
-                b = a + stop.start() + 1
+            # cite the heading line and the first sentence of its text: what the item stands for
+            stop = re.search(r"[。；;]", rec.text[b + 1 : c["end"]]) if b < c["end"] else None
+            if stop and stop.start() < 150:
+                b = b + 1 + stop.start() + 1
+            elif (inline := re.search(r"[。；;]", rec.text[a:b])) is not None:
+                b = a + inline.start() + 1
             citations.append(self._span_citation(rec, a, b, c["path"]))
             items.append(f"{_strip_numbering(c['path'][-1])}[{len(citations)}]")
         title = _strip_numbering(path[-1]) if path else rec.meta.title
@@ -738,11 +759,9 @@ class ExtractiveAnswerer:
                 pieces.append(Piece(cand.chunk, s, e))
             return pieces[:8]
         # "主要表现为：A，…；B，…；C…" — the items after a colon, separated by semicolons
-        for s, e in sentence_spans(text) if cand.start == 0 else [(cand.start, cand.end)]:
-            m = re.search(r"[：:]", text[s:e])
-            if not m:
-                continue
-            body_start = s + m.end()
+        lo = 0 if cand.start == 0 else max(0, text.rfind("。", 0, cand.start) + 1)
+        for m in re.finditer(r"[：:]([^。：:]*[；;][^。：:]*)(?:。|$)", text[lo:]):
+            body_start, e = lo + m.start(1), lo + m.end(1)
             parts = [p for p in re.split(r"[；;]", text[body_start:e]) if p.strip()]
             if len(parts) >= 2:
                 pieces, pos = [], body_start
