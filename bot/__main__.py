@@ -39,9 +39,7 @@ def _ask(argv: list[str]) -> int:
     else:
         print(ans.answer)
         for i, c in enumerate(ans.citations, 1):
-            print(
-                f"[{i}] {c.title} › {' > '.join(c.section) or '（正文）'} [{c.start}:{c.end}]\n    「{c.quote}」"
-            )
+            print(f"[{i}] {c.title} › {' > '.join(c.section) or '（正文）'} [{c.start}:{c.end}]\n    「{c.quote}」")
     return 0
 
 

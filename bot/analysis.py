@@ -137,7 +137,7 @@ def words(text: str) -> list[str]:
 
 def bigrams(text: str) -> list[str]:
     """Character bigrams of each CJK run (prefixed so they never collide with words)."""
-    out = []
+    out: list[str] = []
     for run in _CJK.findall(normalize(text)):
         out.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
     return out

@@ -66,9 +66,7 @@ class OpenAIEmbedder:
             raise ConfigError(f"embedding batch must be > 0, got {batch}")
         from openai import OpenAI
 
-        self._client = OpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1
-        )
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
         self.model = model
         self.batch = batch
         self.name = f"openai:{base_url}:{model}"

@@ -58,9 +58,7 @@ _DATE = re.compile(
     r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}"
 )
 _ENUM = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][)）]|[①②③④⑤⑥⑦⑧⑨]")
-_ORG = re.compile(
-    r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)"
-)
+_ORG = re.compile(r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)")
 _CLAUSE_BREAK = set("，,；;：:")
 # a title followed by a two- or three-character name: 局长刘志辉, 副组长徐冬先
 _ROLE_NAME = re.compile(
@@ -75,6 +73,8 @@ def _looks_like_name(s: str) -> bool:
 
     parts = pseg.lcut(s)
     return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)
+
+
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
 _OPEN = "《“‘（(「『【"
 _CLOSE = "》”’）)」』】"
@@ -255,8 +255,9 @@ def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
 
 
 def unit_ok(unit: str, asked: str | None) -> bool:
+    """Whether a number's unit answers a question asking for `asked` (件 accepts 宗 and 件次)."""
     if not asked:
-        return bool(unit) and unit not in ("万",) or bool(unit)
+        return bool(unit)
     u = unit.removeprefix("余").removeprefix("万") or unit
     return any(asked in g and (u in g or unit in g) for g in _UNIT_GROUPS) or u == asked
 
@@ -264,9 +265,7 @@ def unit_ok(unit: str, asked: str | None) -> bool:
 class ExtractiveAnswerer:
     """Answers from the retrieved chunks alone: no model, no network."""
 
-    def __init__(
-        self, min_coverage: float = 0.36, min_coverage_fact: float = 0.35, max_answer_chars: int = 110
-    ):
+    def __init__(self, min_coverage: float = 0.36, min_coverage_fact: float = 0.35, max_answer_chars: int = 110):
         if not 0 < min_coverage <= 1 or not 0 < min_coverage_fact <= 1:
             raise ValueError("coverage thresholds must be in (0, 1]")
         self.min_coverage = min_coverage
@@ -277,9 +276,7 @@ class ExtractiveAnswerer:
     # ------------------------------------------------------------------ entry point
     def answer(self, prep: Prepared) -> Answer:
         query, hits, data = prep.query, prep.hits, prep.data
-        contexts = [
-            Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits
-        ]
+        contexts = [Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits]
         refusal = self.metadata_refusal(query, data)
         if refusal:
             return Answer(answer=refusal, answerable=False, contexts=contexts, reason="not covered")
@@ -320,8 +317,7 @@ class ExtractiveAnswerer:
             for y in query.uncovered_years:
                 if not any(f"{y}年" in r.text for r in reps):
                     have = "；".join(
-                        f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{self._years(r.meta.years)}"
-                        for r in reps
+                        f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{self._years(r.meta.years)}" for r in reps
                     )
                     return f"报告中没有{y}年的相关内容：现有的{have}。"
         return None
@@ -437,9 +433,7 @@ class ExtractiveAnswerer:
             return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent))
         if qt == "rank":
             return bool(
-                re.search(
-                    r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent
-                )
+                re.search(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent)
             )
         if qt == "who":
             person = bool(
@@ -467,9 +461,7 @@ class ExtractiveAnswerer:
             return True
         if person_only:
             return False
-        return bool(
-            _ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院所]", sent)
-        )
+        return bool(_ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院所]", sent))
 
     # ------------------------------------------------------------------ one report (or no report named)
     def _single(
@@ -550,9 +542,7 @@ class ExtractiveAnswerer:
         return ans
 
     # ------------------------------------------------------------------ narrowing and lists
-    def _clauses(
-        self, text: str, start: int, end: int, breaks: set[str] = _CLAUSE_BREAK
-    ) -> list[tuple[int, int]]:
+    def _clauses(self, text: str, start: int, end: int, breaks: set[str] = _CLAUSE_BREAK) -> list[tuple[int, int]]:
         """Clause spans of text[start:end], cut at commas/semicolons/colons outside brackets and quotes."""
         out: list[tuple[int, int]] = []
         depth = 0
@@ -609,9 +599,7 @@ class ExtractiveAnswerer:
                     cov -= 0.3
                 ok = self._type_ok(query, seg, q_numbers)
                 if ok and query.asks > 1:
-                    ok = (
-                        len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
-                    )
+                    ok = len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
         # the most coverage for the fewest characters: a clause must earn its length
@@ -622,8 +610,7 @@ class ExtractiveAnswerer:
             j = next(k for k, c in enumerate(clauses) if c[1] == b)
             while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 30:
                 if i > 0 and (
-                    j == len(clauses) - 1
-                    or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
+                    j == len(clauses) - 1 or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
                 ):
                     i -= 1
                 elif j < len(clauses) - 1:
@@ -746,11 +733,8 @@ class ExtractiveAnswerer:
         text = cand.chunk.text
         # 一是/二是 leads across the chunk (the sentence may be one of several items)
         leads = list(re.finditer(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)", text))
-        if (
-            len(leads) >= 2
-            and any(m.start(1) <= cand.start < (m.start(1) + 200) for m in leads)
-            or (len(leads) >= 2 and any(cand.start <= m.start(1) < cand.end for m in leads))
-        ):
+        inside = [m for m in leads if cand.start <= m.start(1) < cand.end]
+        if len(leads) >= 2 and inside:
             pieces = []
             for m in leads:
                 s = m.start(1)

@@ -187,7 +187,7 @@ class LLMAnswerer:
         best, best_score = (0, len(c.text)), -1.0
         for s, e in sentence_spans(c.text):
             sent = c.text[s:e]
-            score = len(char_ngrams(sent) & target) + 5 * len(numbers & set(_NUMBER.findall(normalize(sent))))
+            score = len(char_ngrams(sent) & target) + 5.0 * len(numbers & set(_NUMBER.findall(normalize(sent))))
             score -= 0.01 * len(sent)
             if score > best_score:
                 best, best_score = (s, e), score
@@ -219,7 +219,7 @@ def make_llm_answerer(settings: Settings) -> LLMAnswerer:
 
     chat = ChatOpenAI(
         base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
+        api_key=settings.llm_api_key or "not-needed",
         model=settings.llm_model,
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout,

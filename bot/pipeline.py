@@ -89,9 +89,7 @@ class ReportQA:
         if not q:
             raise BadRequest("问题为空：请输入要查询的问题。(empty question)")
         if len(q) > self.max_question_chars:
-            raise BadRequest(
-                f"问题太长（{len(q)}字），请控制在{self.max_question_chars}字以内。(question too long)"
-            )
+            raise BadRequest(f"问题太长（{len(q)}字），请控制在{self.max_question_chars}字以内。(question too long)")
         return q
 
     def prepare(
@@ -104,9 +102,9 @@ class ReportQA:
             unknown = [r for r in report_ids if r not in data.reports]
             if unknown:
                 raise BadRequest(f"unknown report id(s): {', '.join(unknown)}; see GET /api/reports.")
-            query.report_ids = [
-                r for r in report_ids if not query.report_ids or r in query.report_ids
-            ] or list(report_ids)
+            query.report_ids = [r for r in report_ids if not query.report_ids or r in query.report_ids] or list(
+                report_ids
+            )
         hits = self._retrieve(query, data)
         return Prepared(query, hits, data)
 

@@ -15,9 +15,7 @@ from bot import places
 from bot.analysis import add_words, normalize
 from bot.types import HistoryTurn, ReportMeta
 
-QType = Literal[
-    "count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"
-]
+QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _FOLLOWUP_SUB = re.compile(
@@ -33,9 +31,7 @@ _LIST = re.compile(
 _COUNT = re.compile(r"多少|几[件次家个人项场名宗部条期位户天月年]|几$|几？|数量|总数|一共|共计|合计")
 _PERCENT = re.compile(r"比例|比率|百分|占比|率|%|多高")
 _AMOUNT = re.compile(r"多少钱|金额|资金|经费|预算|万元|收入|支出|[0-9]元")
-_WHO = re.compile(
-    r"谁|哪位|什么人|名字|叫什么|姓名|哪家|哪个单位|什么单位|哪个部门|什么部门|哪个科|哪个处|律所|事务所"
-)
+_WHO = re.compile(r"谁|哪位|什么人|名字|叫什么|姓名|哪家|哪个单位|什么单位|哪个部门|什么部门|哪个科|哪个处|律所|事务所")
 _WHEN = re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|日期|几月|几号|时间")
 _NAME = re.compile(
     r"(哪个|哪部|哪份|什么|哪一?项)(文件|制度|办法|规定|通知|意见|方案|细则|手册|条例|规章|规范性文件|名字|名称|平台|系统|机制|模式|品牌|活动|主题)"
@@ -143,22 +139,19 @@ class QueryParser:
         """(known canonical names, unknown place names, matching report ids) mentioned in text."""
         known: list[str] = []
         ids: set[str] = set()
-        rest = text
-        for alias, canon, rep in self._alias:
-            if alias in rest:
-                if canon not in known:
-                    known.append(canon)
+        for alias, canon, _rep in self._alias:
+            if alias in text and canon not in known:
+                known.append(canon)
         # the most specific level wins: a district excludes its city's other reports
         for canon in known:
-            for alias, c2, rep in self._alias:
+            for _alias, c2, rep in self._alias:
                 if c2 == canon:
                     ids.add(rep.report_id)
         specific = [
             c
             for c in known
             if not any(
-                c != o and any(r.region.city == c and r.region.district == o for r in self.reports)
-                for o in known
+                c != o and any(r.region.city == c and r.region.district == o for r in self.reports) for o in known
             )
         ]
         if specific != known:
@@ -172,13 +165,9 @@ class QueryParser:
 
     def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
         q = question.strip()
-        prev = next(
-            (t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), ""
-        )
+        prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
         known, unknown, ids = self._regions_in(q)
-        years = [
-            int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)
-        ]
+        years = [int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)]
         text, focus, context = q, q, ""
         if prev:
             p_known, _, p_ids = self._regions_in(prev)
@@ -211,11 +200,7 @@ class QueryParser:
                 uncovered.append(y)
         compare = bool(_COMPARE.search(q)) and len(ids) > 1
         if compare and qtype not in ("count", "percent", "amount", "list"):
-            qtype = (
-                "count"
-                if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?"))
-                else "compare"
-            )
+            qtype = "count" if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?")) else "compare"
         return Query(
             question=q,
             text=text,

@@ -42,9 +42,7 @@ class HybridRetriever:
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
 
-    def bm25_ranking(
-        self, data: IndexData, text: str, report_ids: Sequence[str] | None
-    ) -> list[tuple[int, float]]:
+    def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         """(chunk position, score) best first, within the given reports."""
         if data.bm25 is None:
             return []
@@ -64,9 +62,7 @@ class HybridRetriever:
         top = top[np.argsort(-sub[top])]
         return [(int(idx[i]), float(sub[i])) for i in top if sub[i] > 0]
 
-    def dense_ranking(
-        self, data: IndexData, text: str, report_ids: Sequence[str] | None
-    ) -> list[tuple[int, float]]:
+    def dense_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         if self.embedder is None or data.collection is None:
             return []
         vec = self.embedder.embed_query(text)

@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def qa() -> ReportQA:
         if "qa" not in state:
             state["qa"] = ReportQA.from_settings(settings)
-        return state["qa"]  # type: ignore[no-any-return]
+        return state["qa"]
 
     @app.exception_handler(ReportQAError)
     async def _err(_req: Request, exc: ReportQAError) -> JSONResponse:

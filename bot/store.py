@@ -39,9 +39,7 @@ def chroma_client(settings: Settings, path: Path | None) -> Any:
     cs = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_host:
         headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=cs
-        )
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=cs)
     if path is None:
         raise IndexNotFound("embedded Chroma needs a path")
     return chromadb.PersistentClient(path=str(path), settings=cs)
@@ -118,8 +116,7 @@ def load_generation(index_dir: Path, settings: Settings, with_dense: bool = True
             )
         raw_reports = json.loads((path / "reports.json").read_text(encoding="utf-8"))
         reports = {
-            r["meta"]["report_id"]: ReportRecord(ReportMeta(**r["meta"]), r["sections"], r["text"])
-            for r in raw_reports
+            r["meta"]["report_id"]: ReportRecord(ReportMeta(**r["meta"]), r["sections"], r["text"]) for r in raw_reports
         }
         with open(path / "chunks.jsonl", encoding="utf-8") as f:
             chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
@@ -153,9 +150,7 @@ def open_collection(settings: Settings, gen_path: Path, name: str, create: bool)
     client = chroma_client(settings, None if settings.chroma_host else gen_path / "chroma")
     try:
         if create:
-            return client.create_collection(
-                name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            return client.create_collection(name=name, embedding_function=None, metadata={"hnsw:space": "cosine"})
         return client.get_collection(name=name, embedding_function=None)
     except Exception as exc:
         where = (
@@ -177,9 +172,7 @@ def dense_query(
     """(chunk id, cosine similarity) of the k nearest chunks, optionally within some reports."""
     where = None
     if report_ids:
-        where = (
-            {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
-        )
+        where = {"report_id": {"$in": list(report_ids)}} if len(report_ids) > 1 else {"report_id": report_ids[0]}
     res = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
     ids = res["ids"][0]
     dists = res["distances"][0]
@@ -204,7 +197,5 @@ class IndexHandle:
         with self._lock:
             if self._data is None or self._data.generation != read_current(self.index_dir):
                 self._data = load_generation(self.index_dir, self.settings, self.with_dense)
-                log.info(
-                    "loaded index generation %s (%d chunks)", self._data.generation, len(self._data.chunks)
-                )
+                log.info("loaded index generation %s (%d chunks)", self._data.generation, len(self._data.chunks))
             return self._data

@@ -48,9 +48,7 @@ def _run(argv: list[str]) -> int:
     ap.add_argument("--index", type=Path, help="index folder (default: REPORTQA_INDEX_DIR or .data/index)")
     ap.add_argument("--compare", type=Path, metavar="PREV", help="folder of an earlier run to compare with")
     ap.add_argument("--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (data/reports)")
-    ap.add_argument(
-        "--thresholds", type=Path, help=f"thresholds to show and check (default {DEFAULT_THRESHOLDS})"
-    )
+    ap.add_argument("--thresholds", type=Path, help=f"thresholds to show and check (default {DEFAULT_THRESHOLDS})")
     ap.add_argument("--check", action="store_true", help="exit 1 when a threshold is not met")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)

@@ -61,9 +61,7 @@ def load_previous(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def compare(
-    previous: dict[str, Any], label: str, scores: Sequence[ItemScore], overall: dict[str, Any]
-) -> Comparison:
+def compare(previous: dict[str, Any], label: str, scores: Sequence[ItemScore], overall: dict[str, Any]) -> Comparison:
     """Verdict changes per item id and the change of every metric in `METRICS`."""
     before = {d["id"]: d for d in previous["items"]}
     now = {s.id: s for s in scores}

@@ -260,8 +260,4 @@ def aggregate(scores: Sequence[ItemScore]) -> dict[str, Any]:
 
 def aggregate_by_type(scores: Sequence[ItemScore]) -> dict[str, dict[str, Any]]:
     """`aggregate` of each question type present, in `ITEM_TYPES` order."""
-    return {
-        t: aggregate([s for s in scores if s.type == t])
-        for t in ITEM_TYPES
-        if any(s.type == t for s in scores)
-    }
+    return {t: aggregate([s for s in scores if s.type == t]) for t in ITEM_TYPES if any(s.type == t for s in scores)}

@@ -185,9 +185,7 @@ def _header(run: EvalRun, thresholds: dict[str, float] | None) -> str:
     ]
     bad = info.get("invalid_citations") or []
     if bad:
-        parts.append(
-            f'<div class="gate bad">{len(bad)} 条引用的偏移与原文不符 (text[start:end] != quote)</div>'
-        )
+        parts.append(f'<div class="gate bad">{len(bad)} 条引用的偏移与原文不符 (text[start:end] != quote)</div>')
         parts.append('<ul class="gate-list">' + "".join(f"<li>{e(b)}</li>" for b in bad) + "</ul>")
     if thresholds:
         failures = check(run.overall, thresholds)
@@ -233,13 +231,7 @@ def _type_bars(run: EvalRun) -> str:
         label = f"{TYPE_LABELS.get(t, '总体')} <span class='na'>{e(t)}</span> ({agg['n']})"
         cells = "".join(f"<td>{_bar(m, agg.get(m))}</td>" for m in BAR_METRICS)
         rows.append(f'<tr><td class="lbl">{label}</td>{cells}</tr>')
-    return (
-        '<h2>按题型 By type</h2><table class="bars"><tr><th>题型</th>'
-        + head
-        + "</tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    return '<h2>按题型 By type</h2><table class="bars"><tr><th>题型</th>' + head + "</tr>" + "".join(rows) + "</table>"
 
 
 def _compare(cmp: Comparison) -> str:
@@ -288,8 +280,7 @@ def _question_cell(item: GoldItem) -> str:
     out = e(item.question)
     if item.history:
         turns = "".join(
-            f"<li><b>{'用户' if role == 'user' else '助手'}</b>：{e(content)}</li>"
-            for role, content in item.history
+            f"<li><b>{'用户' if role == 'user' else '助手'}</b>：{e(content)}</li>" for role, content in item.history
         )
         out += f"<details><summary>对话历史 ({len(item.history)})</summary><ol>{turns}</ol></details>"
     return out

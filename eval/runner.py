@@ -99,9 +99,7 @@ def ask_all(qa: ReportQA, items: Sequence[GoldItem], *, progress: bool = False) 
     return out
 
 
-def score_all(
-    items: Sequence[GoldItem], records: Sequence[BotRecord], texts: ReportTexts, k: int
-) -> list[ItemScore]:
+def score_all(items: Sequence[GoldItem], records: Sequence[BotRecord], texts: ReportTexts, k: int) -> list[ItemScore]:
     """Score each record against the gold item with the same id (records and items in the same order)."""
     by_id = {r.id: r for r in records}
     missing = [i.id for i in items if i.id not in by_id]
@@ -121,9 +119,7 @@ def citation_problems(records: Sequence[BotRecord], texts: ReportTexts) -> list[
                 out.append(f"{rec.id} citation {i + 1}: {exc}")
                 continue
             if text[c["start"] : c["end"]] != c["quote"]:
-                out.append(
-                    f"{rec.id} citation {i + 1}: {c['source']}[{c['start']}:{c['end']}] is not its quote"
-                )
+                out.append(f"{rec.id} citation {i + 1}: {c['source']}[{c['start']}:{c['end']}] is not its quote")
     return out
 
 
@@ -176,9 +172,7 @@ def write_outputs(run: EvalRun, out_dir: Path, thresholds: dict[str, Any] | None
     with open(paths["answers"], "w", encoding="utf-8") as f:
         for rec in run.records:
             f.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-    paths["summary"].write_text(
-        json.dumps(run.summary(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+    paths["summary"].write_text(json.dumps(run.summary(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     paths["report"].write_text(render_report(run, thresholds), encoding="utf-8")
     log.info("wrote %s", ", ".join(str(p) for p in paths.values()))
     return paths

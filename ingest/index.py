@@ -150,9 +150,7 @@ def _previous(index_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
 
 def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]]]:
     path = index_dir / gen
-    reports = {
-        r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))
-    }
+    reports = {r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))}
     chunks: dict[str, list[Chunk]] = {}
     with open(path / "chunks.jsonl", encoding="utf-8") as f:
         for line in f:

@@ -287,9 +287,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
     date_line = next((ln for ln in lines if ln.kind == "date"), None)
     date_text = strip_markup(date_line.raw) if date_line else None
     title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
-    bread = next(
-        (strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and "位置" in ln.raw[:12]), None
-    )
+    bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and "位置" in ln.raw[:12]), None)
     meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread)
     if date_line is not None and meta.published:
         a, b = date_line.start, date_line.end
@@ -309,9 +307,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
     )
 
 
-def _build_sections(
-    lines: list[Line], line_clean_start: dict[int, int], clean: str, spans: SpanMap
-) -> list[Section]:
+def _build_sections(lines: list[Line], line_clean_start: dict[int, int], clean: str, spans: SpanMap) -> list[Section]:
     heads = [i for i in sorted(line_clean_start) if lines[i].kind == "heading"]
     n = len(clean)
     first = line_clean_start[heads[0]] if heads else n

@@ -8,6 +8,7 @@ reference, an unsupported number, a refusal, garbage, a slow or failing endpoint
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import socket
 import threading
@@ -57,9 +58,7 @@ class ScriptedOpenAI:
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                ],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
 
@@ -83,15 +82,20 @@ class ScriptedOpenAI:
                 "choices": [{"index": 0, "delta": {"content": text[i : i + 4]}, "finish_reason": None}],
             }
             yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
-        end = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": model,
-               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        end = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
         yield f"data: {json.dumps(end)}\n\n"
         yield "data: [DONE]\n\n"
 
 
 def _vec(text: str, dim: int = 64) -> list[float]:
     v = [0.0] * dim
-    for a, b in zip(text, text[1:], strict=False):
+    for a, b in itertools.pairwise(text):
         v[int(hashlib.md5((a + b).encode()).hexdigest(), 16) % dim] += 1.0
     n = sum(x * x for x in v) ** 0.5 or 1.0
     return [x / n for x in v]

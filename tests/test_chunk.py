@@ -89,9 +89,7 @@ def test_chunks_keep_all_section_text(
     for line in report.clean.split("\n"):
         if line.strip() and line.strip().rstrip("。；;:： ") not in headings:
             lost = [
-                ch
-                for i, ch in enumerate(line)
-                if not ch.isspace() and report.spans.to_orig(pos + i) not in covered
+                ch for i, ch in enumerate(line) if not ch.isspace() and report.spans.to_orig(pos + i) not in covered
             ]
             assert not lost, line[:40]
         pos += len(line) + 1
@@ -119,9 +117,7 @@ def test_page_break_is_joined_in_chunk_text_but_kept_in_quote(budget: int, chunk
     ]
 
 
-def test_chunk_metadata_names_its_report_and_section(
-    parsed: dict[str, ParsedReport], chunked: Chunked
-) -> None:
+def test_chunk_metadata_names_its_report_and_section(parsed: dict[str, ParsedReport], chunked: Chunked) -> None:
     report = parsed["001_db59ff4b70f4e062.txt"]
     chunks = chunked("001_db59ff4b70f4e062.txt", 300)
     assert len({c.id for c in chunks}) == len(chunks)

@@ -254,9 +254,7 @@ GOLD_SPANS = [Span("a.txt", 100, 150)]
 def test_an_answer_with_the_facts_cited_correctly_and_concise_passes() -> None:
     s = score_item(
         _item(),
-        _record(
-            cites=(("a.txt", 140, 160), ("a.txt", 0, 10)), contexts=(("a.txt", 0, 90), ("a.txt", 90, 110))
-        ),
+        _record(cites=(("a.txt", 140, 160), ("a.txt", 0, 10)), contexts=(("a.txt", 0, 90), ("a.txt", 90, 110))),
         GOLD_SPANS,
         k=6,
     )
@@ -341,9 +339,7 @@ def test_aggregate_computes_each_metric_over_the_items_it_applies_to() -> None:
 def test_gate_checks_minimums_and_max_keys() -> None:
     overall = {"key_fact_accuracy": 0.8, "false_refusal_rate": 0.1, "refusal_accuracy": None}
     assert check(overall, {"key_fact_accuracy": 0.8, "max_false_refusal_rate": 0.1}) == []
-    failures = check(
-        overall, {"key_fact_accuracy": 0.81, "max_false_refusal_rate": 0.09, "refusal_accuracy": 0.5}
-    )
+    failures = check(overall, {"key_fact_accuracy": 0.81, "max_false_refusal_rate": 0.09, "refusal_accuracy": 0.5})
     assert len(failures) == 3
     assert "key_fact_accuracy = 0.8000, needs >= 0.81" in failures[0]
     assert "needs <= 0.09" in failures[1]

@@ -156,9 +156,7 @@ def test_removed_file_removes_its_report(reports_dir: Path, make_settings: MakeS
     assert data.collection.get(where={"report_id": "002_6fae348653edd2e7"})["ids"] == []
 
 
-def test_interrupted_ingest_leaves_the_old_index_queryable(
-    reports_dir: Path, make_settings: MakeSettings
-) -> None:
+def test_interrupted_ingest_leaves_the_old_index_queryable(reports_dir: Path, make_settings: MakeSettings) -> None:
     settings = make_settings()
     first = ingest([reports_dir], settings, HashEmbedder())
     before = load_generation(settings.index_dir, settings)
@@ -210,9 +208,7 @@ def test_folder_with_empty_and_binary_files_still_ingests_the_good_one(
     assert data.chunks and all(c.source == "good.txt" for c in data.chunks)
 
 
-def test_file_that_turns_unreadable_keeps_its_last_good_version(
-    reports_dir: Path, make_settings: MakeSettings
-) -> None:
+def test_file_that_turns_unreadable_keeps_its_last_good_version(reports_dir: Path, make_settings: MakeSettings) -> None:
     settings = make_settings()
     first = ingest([reports_dir], settings, None)
     (reports_dir / CHANGED).write_bytes(b"")
@@ -244,9 +240,7 @@ def test_changed_chunk_budget_reparses_every_file(reports_dir: Path, make_settin
     assert all(c.n_tokens <= 60 for c in load_generation(settings.index_dir, settings).chunks)
 
 
-def test_only_the_current_and_previous_generations_are_kept(
-    reports_dir: Path, make_settings: MakeSettings
-) -> None:
+def test_only_the_current_and_previous_generations_are_kept(reports_dir: Path, make_settings: MakeSettings) -> None:
     settings = make_settings()
     gens = []
     for i in range(3):
@@ -260,9 +254,7 @@ def test_only_the_current_and_previous_generations_are_kept(
     assert read_current(settings.index_dir) == gens[2]
 
 
-def test_ingest_of_two_folders_indexes_the_reports_of_both(
-    tmp_path: Path, make_settings: MakeSettings
-) -> None:
+def test_ingest_of_two_folders_indexes_the_reports_of_both(tmp_path: Path, make_settings: MakeSettings) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()

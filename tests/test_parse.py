@@ -122,9 +122,7 @@ def test_named_sections_have_their_exact_heading_paths(name: str, parsed: dict[s
 
 
 @pytest.mark.parametrize("name", list(EXPECTED_TOP_LEVEL))
-def test_top_level_sections_are_exactly_the_reports_chapters(
-    name: str, parsed: dict[str, ParsedReport]
-) -> None:
+def test_top_level_sections_are_exactly_the_reports_chapters(name: str, parsed: dict[str, ParsedReport]) -> None:
     assert [s.path[0] for s in parsed[name].sections if len(s.path) == 1] == EXPECTED_TOP_LEVEL[name]
 
 
@@ -363,9 +361,7 @@ def test_boilerplate_before_the_text_of_003_is_outside_every_section(parsed: dic
         ("002_6fae348653edd2e7.txt", "21.02.2017 \xa016:07"),  # the file has a no-break space there
     ],
 )
-def test_published_span_cites_the_date_line(
-    name: str, date_text: str, parsed: dict[str, ParsedReport]
-) -> None:
+def test_published_span_cites_the_date_line(name: str, date_text: str, parsed: dict[str, ParsedReport]) -> None:
     report = parsed[name]
     span = report.meta.published_span
     assert span is not None
