@@ -1,64 +1,347 @@
-"""The HTTP app: `create_app(settings)` (placeholder UI until the serving issue lands its widget)."""
+"""The HTTP app: our JSON + SSE API, an OpenAI-compatible endpoint that carries citations, and the widget.
+
+`create_app(settings)` builds everything; `python -m bot serve` runs it under uvicorn. Errors always leave as
+``{"error": {"code", "message"}}`` with no stack trace.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote as urlquote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.errors import ReportQAError
+from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
+from bot.feedback import FeedbackStore
+from bot.pipeline import ReportQA
+from bot.security import Guard
 from bot.settings import Settings
-from bot.types import Answer, HistoryTurn
+from bot.types import Answer, Citation, HistoryTurn
 
 log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+MODEL_ID = "reportqa"
+
+
+# ---------------------------------------------------------------------------------------------- schemas
+class ChatFilters(BaseModel):
+    report_ids: list[str] | None = Field(default=None, max_length=100, description="Restrict to these reports.")
 
 
 class ChatRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=10_000)
-    history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
-    report_ids: list[str] | None = None
+    question: str = Field(max_length=20_000, description="The question, in Chinese (or English).")
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=40, description="Earlier turns.")
+    session_id: str | None = Field(default=None, max_length=100)
+    filters: ChatFilters | None = None
+    stream: bool = Field(default=False, description="Answer as server-sent events.")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    from bot.pipeline import ReportQA
+class FeedbackRequest(BaseModel):
+    rating: Literal["up", "down"]
+    question: str = Field(max_length=20_000)
+    answer: str = Field(max_length=50_000)
+    citations: list[Citation] = Field(default_factory=list, max_length=50)
+    comment: str | None = Field(default=None, max_length=5_000)
+    session_id: str | None = Field(default=None, max_length=100)
 
+
+class OAIMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class OAIChatRequest(BaseModel):
+    model: str = Field(default=MODEL_ID, max_length=200)
+    messages: list[OAIMessage] = Field(min_length=1, max_length=60)
+    stream: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+    user: str | None = None
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _text_of(content: str | list[dict[str, Any]] | None) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+# ---------------------------------------------------------------------------------------------- app
+def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="ReportQA", version="0.1.0")
-    state: dict[str, Any] = {}
+    if settings.mode == "production" and not settings.api_keys:
+        raise ConfigError("production mode needs REPORTQA_API_KEYS (a JSON list of bearer keys).")
+    app = FastAPI(
+        title="ReportQA",
+        version="0.1.0",
+        description="Answers questions about government reports, in Chinese, with verified citations.",
+    )
+    state: dict[str, Any] = {"qa": qa}
+    guard = Guard(settings)
+    feedback = FeedbackStore(settings.feedback_db)
 
-    def qa() -> ReportQA:
-        if "qa" not in state:
+    def get_qa() -> ReportQA:
+        if state["qa"] is None:
             state["qa"] = ReportQA.from_settings(settings)
-        return state["qa"]
+        return state["qa"]  # type: ignore[no-any-return]
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Widget-Key", "Accept"],
+        expose_headers=["X-ReportQA-Citations"],
+        max_age=600,
+    )
+
+    @app.middleware("http")
+    async def _guard(request: Request, call_next: Any) -> Response:
+        problem = await guard.check(request)
+        if problem is not None:
+            status, code, message, headers = problem
+            return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+        try:
+            return await call_next(request)  # type: ignore[no-any-return]
+        except Exception:  # the last line of defence: never a stack trace to the client
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试。"), status_code=500)
 
     @app.exception_handler(ReportQAError)
-    async def _err(_req: Request, exc: ReportQAError) -> JSONResponse:
-        return JSONResponse({"error": {"code": exc.code, "message": str(exc)}}, status_code=exc.status)
+    async def _known(_req: Request, exc: ReportQAError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, str(exc)), status_code=exc.status)
 
-    @app.get("/healthz")
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("malformed_json", "the request body is not valid JSON"), status_code=400)
+        parts = []
+        for e in errors[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where or 'body'}: {e.get('msg')}")
+        return JSONResponse(error_body("invalid_request", "; ".join(parts)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    # ------------------------------------------------------------------ health
+    @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:
         try:
-            data = qa().index.get()
+            data = get_qa().index.get()
         except ReportQAError as exc:
             return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
         return JSONResponse({"ready": True, "generation": data.generation, "reports": len(data.reports)})
 
-    @app.post("/api/chat", response_model=Answer)
-    def chat(req: ChatRequest) -> Answer:
-        return qa().ask(req.question, req.history, req.report_ids)
+    # ------------------------------------------------------------------ our API
+    @app.post("/api/chat", tags=["chat"], response_model=Answer)
+    def chat(req: ChatRequest, request: Request) -> Any:
+        qa = get_qa()
+        report_ids = req.filters.report_ids if req.filters else None
+        wants_stream = req.stream or "text/event-stream" in request.headers.get("accept", "")
+        if not wants_stream:
+            return qa.ask(req.question, req.history, report_ids)
+        prep_error: ReportQAError | None = None
+        try:
+            events = qa.stream(req.question, req.history, report_ids)
+            first = next(events)
+        except ReportQAError as exc:
+            prep_error = exc
+        if prep_error is not None:  # bad input is still a plain 4xx, before any stream starts
+            raise prep_error
 
-    @app.get("/", response_class=HTMLResponse)
-    def index() -> str:
-        return (
-            "<!doctype html><meta charset=utf-8><title>ReportQA</title>"
-            '<h1>ReportQA</h1><p>API: POST /api/chat {"question": "…"}</p>'
-        )
+        def gen() -> Iterator[str]:
+            try:
+                for kind, payload in _chain(first, events):
+                    if kind == "delta":
+                        yield _sse("delta", {"text": payload})
+                    elif kind == "reset":
+                        yield _sse("reset", {})
+                    elif kind == "answer":
+                        yield _sse("citations", {"citations": [c.model_dump() for c in payload.citations]})
+                        yield _sse("done", payload.model_dump())
+            except ReportQAError as exc:
+                yield _sse("error", {"code": exc.code, "message": str(exc)})
+            except Exception:
+                log.exception("stream failed")
+                yield _sse("error", {"code": "internal_error", "message": "服务器内部错误，请稍后重试。"})
+
+        return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/reports", tags=["reports"])
+    def reports() -> dict[str, Any]:
+        data = get_qa().index.get()
+        items = []
+        for rid, rec in data.reports.items():
+            m = rec.meta
+            items.append(
+                {
+                    "report_id": rid,
+                    "source": m.source,
+                    "title": m.title,
+                    "issuer": m.issuer,
+                    "region": m.region.model_dump(),
+                    "years": m.years,
+                    "published": m.published,
+                    "sections": len(rec.sections),
+                }
+            )
+        return {"reports": items}
+
+    def _record(report_id: str) -> Any:
+        rec = get_qa().index.get().reports.get(report_id)
+        if rec is None:
+            raise NotFound(f"no report with id {report_id!r}; GET /api/reports lists them.")
+        return rec
+
+    @app.get("/api/reports/{report_id}", tags=["reports"])
+    def report(report_id: str) -> dict[str, Any]:
+        rec = _record(report_id)
+        return {**rec.meta.model_dump(exclude={"content_hash"}), "sections": rec.sections}
+
+    @app.get("/api/reports/{report_id}/passage", tags=["reports"])
+    def passage(report_id: str, start: int = Query(ge=0), end: int = Query(ge=0)) -> dict[str, Any]:
+        rec = _record(report_id)
+        n = len(rec.text)
+        if end <= start or end > n:
+            raise BadRequest(f"need 0 <= start < end <= {n} for report {report_id}, got start={start}, end={end}")
+        inside = [s for s in rec.sections if s["start"] <= start and end <= s["end"]]
+        sec = min(inside, key=lambda s: s["end"] - s["start"]) if inside else None
+        s_start, s_end = (sec["start"], sec["end"]) if sec else (max(0, start - 200), min(n, end + 200))
+        return {
+            "report_id": report_id,
+            "title": rec.meta.title,
+            "section": sec["path"] if sec else [],
+            "section_start": s_start,
+            "section_end": s_end,
+            "section_text": rec.text[s_start:s_end],
+            "start": start,
+            "end": end,
+            "quote": rec.text[start:end],
+        }
+
+    @app.post("/api/feedback", tags=["chat"], status_code=201)
+    def post_feedback(req: FeedbackRequest) -> dict[str, Any]:
+        fid = feedback.add(req.model_dump())
+        return {"id": fid, "stored": True}
+
+    # ------------------------------------------------------------------ OpenAI-compatible API
+    @app.get("/v1/models", tags=["openai"])
+    def models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 1_700_000_000, "owned_by": "reportqa"}],
+        }
+
+    @app.post("/v1/chat/completions", tags=["openai"])
+    def completions(req: OAIChatRequest) -> Any:
+        turns = [m for m in req.messages if m.role in ("user", "assistant")]
+        if not turns or turns[-1].role != "user":
+            raise BadRequest("the last message must come from the user: it is the question.")
+        question = _text_of(turns[-1].content)
+        history = [HistoryTurn(role=m.role, content=_text_of(m.content)) for m in turns[:-1]]  # type: ignore[arg-type]
+        qa = get_qa()
+        cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        created = int(time.time())
+        if not req.stream:
+            ans = qa.ask(question, history)
+            cits = [c.model_dump() for c in ans.citations]
+            body = {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": MODEL_ID,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {
+                            "role": "assistant",
+                            "content": ans.answer,
+                            "citations": cits,
+                            "answerable": ans.answerable,
+                        },
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": cits,
+                "answerable": ans.answerable,
+            }
+            header = urlquote(json.dumps(cits, ensure_ascii=False, separators=(",", ":")))
+            return JSONResponse(body, headers={"X-ReportQA-Citations": header[:60_000]})
+        events = qa.stream(question, history)
+        first = next(events)  # input errors raise here, as a plain 4xx before the stream starts
+
+        def gen() -> Iterator[str]:
+            def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+                body = {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": MODEL_ID,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                    **extra,
+                }
+                return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+            yield chunk({"role": "assistant", "content": ""})
+            try:
+                for kind, payload in _chain(first, events):
+                    if kind == "delta":
+                        yield chunk({"content": payload})
+                    elif kind == "answer":
+                        cits = [c.model_dump() for c in payload.citations]
+                        yield chunk({"citations": cits}, "stop", citations=cits, answerable=payload.answerable)
+            except ReportQAError as exc:
+                yield f"data: {json.dumps(error_body(exc.code, str(exc)), ensure_ascii=False)}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    # ------------------------------------------------------------------ widget and demo page
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
+
+    @app.get("/widget.css", include_in_schema=False)
+    def widget_css() -> FileResponse:
+        return FileResponse(STATIC / "widget.css", media_type="text/css; charset=utf-8")
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def demo() -> HTMLResponse:
+        page = (STATIC / "demo.html").read_text(encoding="utf-8")
+        key = settings.widget_key or ""
+        return HTMLResponse(page.replace("{{WIDGET_KEY}}", key))
 
     return app
+
+
+def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    yield first
+    yield from rest

@@ -1,0 +1,115 @@
+"""Request guard: API keys, the public widget key (valid only from allowed origins), body size, rate limits.
+
+In demo mode with no keys configured the API is open (the local demo page needs no secret). In production
+mode every /api and /v1 request needs a Bearer key, except widget requests, which present the public widget
+key and must come from an allowed origin (the browser sets Origin; the CORS allow-list matches it).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from starlette.requests import Request
+
+from bot.settings import Settings
+
+Problem = tuple[int, str, str, dict[str, str]]
+
+PROTECTED = ("/api/", "/v1/")
+WIDGET_PATHS = ("/api/chat", "/api/feedback", "/api/reports")
+
+
+class RateLimiter:
+    """A sliding one-minute window per client (in memory, per worker process)."""
+
+    def __init__(self, per_minute: int):
+        if per_minute <= 0:
+            raise ValueError(f"rate limit must be > 0, got {per_minute}")
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> tuple[bool, int]:
+        """(allowed, seconds to wait when not)."""
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits.setdefault(key, deque())
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return False, max(1, int(60 - (now - q[0])) + 1)
+            q.append(now)
+            if len(self._hits) > 10_000:  # forget idle clients
+                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
+                    del self._hits[k]
+            return True, 0
+
+
+class Guard:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.keys = set(settings.api_keys)
+        self.origins = set(settings.allowed_origins)
+        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    async def check(self, request: Request) -> Problem | None:
+        path = request.url.path
+        if request.method == "OPTIONS" or not path.startswith(PROTECTED):
+            return None
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.settings.max_body_bytes
+            except ValueError:
+                return 400, "bad_request", "invalid Content-Length header", {}
+            if too_big:
+                return (
+                    413,
+                    "payload_too_large",
+                    f"request body over {self.settings.max_body_bytes} bytes; send a shorter question",
+                    {},
+                )
+        client = self._authenticate(request)
+        if isinstance(client, tuple):
+            return client
+        ok, wait = self.limiter.allow(client)
+        if not ok:
+            return (
+                429,
+                "rate_limited",
+                f"too many requests: at most {self.settings.rate_limit_per_minute} per minute; retry in {wait}s",
+                {"Retry-After": str(wait)},
+            )
+        return None
+
+    def _authenticate(self, request: Request) -> str | Problem:
+        """The client's rate-limit key when it may pass, else the problem to answer with."""
+        auth = request.headers.get("authorization", "")
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        widget = request.headers.get("x-widget-key", "")
+        origin = request.headers.get("origin", "")
+        ip = request.client.host if request.client else "unknown"
+        if bearer and bearer in self.keys:
+            return f"key:{bearer[:8]}"
+        presented_widget = widget or (bearer if bearer and bearer == self.settings.widget_key else "")
+        if presented_widget and self.settings.widget_key:
+            if presented_widget != self.settings.widget_key:
+                return 401, "unauthorized", "invalid widget key", {}
+            if origin not in self.origins:
+                return 403, "forbidden_origin", f"the widget key is not valid from origin {origin or '(none)'}", {}
+            if not request.url.path.startswith(WIDGET_PATHS):
+                return 403, "forbidden", "the widget key only opens the chat, passage and feedback endpoints", {}
+            return f"widget:{ip}"
+        needs_key = self.settings.mode == "production" or bool(self.keys)
+        if needs_key:
+            if bearer:
+                return 401, "unauthorized", "invalid API key", {"WWW-Authenticate": "Bearer"}
+            return (
+                401,
+                "unauthorized",
+                "an API key is required: Authorization: Bearer <key>",
+                {"WWW-Authenticate": "Bearer"},
+            )
+        return f"ip:{ip}"
