@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,27 @@ def load_generation(index_dir: Path, settings: Settings, with_dense: bool = True
     return IndexData(gen, path, manifest, reports, chunks, bm25, collection)
 
 
+def _client_with_retry(settings: Settings, path: Path | None, tries: int = 5) -> Any:
+    """Open a Chroma client; embedded clients opened by several workers at once can race, so retry."""
+    for attempt in range(tries):
+        try:
+            return chroma_client(settings, path)
+        except (ValueError, AttributeError, RuntimeError) as exc:
+            if attempt == tries - 1:
+                raise
+            log.info("Chroma client not ready (%s); retrying", exc)
+            try:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()
+            except Exception:  # pragma: no cover - internal API moved
+                pass
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def open_collection(settings: Settings, gen_path: Path, name: str, create: bool) -> Any:
-    client = chroma_client(settings, None if settings.chroma_host else gen_path / "chroma")
+    client = _client_with_retry(settings, None if settings.chroma_host else gen_path / "chroma")
     try:
         if create:
             return client.create_collection(name=name, embedding_function=None, metadata={"hnsw:space": "cosine"})
