@@ -75,6 +75,7 @@ def _looks_like_name(s: str) -> bool:
     return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)
 
 
+_ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
 _OPEN = "《“‘（(「『【"
 _CLOSE = "》”’）)」』】"
@@ -389,6 +390,7 @@ class ExtractiveAnswerer:
         # the rarest asked term that the reports use at all: a typed answer must be about it
         present = [t for t in terms if weights.df(t) > 0 and is_nounish(t)]
         numeric = query.qtype in ("count", "percent", "amount")
+        plans = bool(_ASPIRATION.search(query.focus) or re.search(r"计划|打算|目标|下一步|明年|准备", query.focus))
         key = max(present, key=lambda t: wts[t]) if present and numeric else None
         out: list[Candidate] = []
         for rank, h in enumerate(hits):
@@ -409,7 +411,13 @@ class ExtractiveAnswerer:
                     cov = 0.0  # the asked year is not the report's: only text about that year answers
                 c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
                 c.type_ok = self._type_ok(query, sent, q_numbers)
-                c.score = cov + (0.3 if c.type_ok else 0.0) + 0.06 / (1 + rank)
+                bonus = 0.3 if c.type_ok else 0.0
+                if c.type_ok and query.asks > 1:
+                    found = {n for n, u, _a, _b in numbers_in(sent) if u and n not in q_numbers}
+                    bonus = 0.3 if len(found) >= query.asks else 0.15
+                if _ASPIRATION.search(sent) and not plans:
+                    bonus -= 0.15  # a target ("力争…达到95%") is not what was done
+                c.score = cov + bonus + 0.06 / (1 + rank)
                 out.append(c)
         out.sort(key=lambda c: -c.score)
         return out

@@ -192,6 +192,13 @@ class QueryParser:
                     text = q + " " + prev
             if not known and not unknown and not ids:
                 ids = p_ids
+        # "深圳龙岗区": a district no report covers, inside a known city, is still not covered
+        known_districts = {r.region.district for r in self.reports if r.region.district}
+        unknown_specific = [
+            u for u in unknown if u.endswith(("区", "县")) and known and not any(k in known_districts for k in known)
+        ]
+        if unknown_specific:
+            ids = set()
         qtype, unit = classify(focus)
         covering = [r for r in self.reports if r.report_id in ids] if ids else []
         uncovered = []
@@ -209,7 +216,7 @@ class QueryParser:
             unit=unit,
             report_ids=sorted(ids),
             regions=known,
-            unknown_regions=[] if known else unknown,
+            unknown_regions=unknown_specific or ([] if known else unknown),
             years=years,
             uncovered_years=uncovered,
             context=context,

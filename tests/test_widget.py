@@ -1,0 +1,340 @@
+"""The embeddable chat widget, driven in a real headless Chromium against the real app on 127.0.0.1.
+
+The index of the sample reports is built with the fake `HashEmbedder` (the extractive answerer needs no model);
+the app runs under uvicorn in a thread. Playwright drives Debian's Chromium (its own browser download does not
+work offline); the module skips only when that browser or the playwright package is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "widget tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)", allow_module_level=True
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="widget tests need the playwright package (pip install -e '.[dev]')"
+)
+Browser = sync_api.Browser
+Page = sync_api.Page
+expect = sync_api.expect
+
+from bot.embed import HashEmbedder  # noqa: E402
+from bot.feedback import FeedbackStore  # noqa: E402
+from bot.pipeline import ReportQA  # noqa: E402
+from bot.server import create_app  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.store import IndexHandle  # noqa: E402
+from ingest.index import ingest  # noqa: E402
+from tests.fake_openai import free_port, serve  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+FOLLOW_UP = "那嘉定区呢？"
+WIDGET_KEY = "pk_test_widget_0123456789"
+
+ROOT = "document.querySelector('reportqa-widget').shadowRoot"
+ACTIVE_CLASS = f"() => ({ROOT}.activeElement || {{}}).className || ''"
+
+# Records the text of every render of a streaming answer. textContent replaces the Text node each time, so the
+# added nodes keep the text of that moment even when several SSE events arrive in one network read.
+RECORD_STREAM = f"""() => {{
+  window.__streamed = [];
+  new MutationObserver(records => {{
+    for (const r of records) {{
+      if (r.type !== 'childList' || !r.target.classList || !r.target.classList.contains('rqa-answer--streaming')) continue;
+      for (const n of r.addedNodes) if (n.nodeType === Node.TEXT_NODE) window.__streamed.push(n.data);
+    }}
+  }}).observe({ROOT}, {{subtree: true, childList: true}});
+}}"""
+
+
+# ---------------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The index, one answering pipeline, and the app (open demo mode) served on 127.0.0.1."""
+    tmp = tmp_path_factory.mktemp("widget")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("REPORTQA_"):
+                mp.delenv(key)
+        settings = Settings(
+            _env_file=None, index_dir=tmp / "index", cache_dir=tmp / "cache", feedback_db=tmp / "fb.sqlite3"
+        )
+        ingest([REPO / "data" / "reports"], settings, HashEmbedder())
+        qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder())
+        with serve(create_app(settings, qa=qa)) as base_url:
+            yield {"settings": settings, "qa": qa, "base_url": base_url, "tmp": tmp}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Playwright starts Chromium with a fresh temporary --user-data-dir of its own.
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield p
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    bubble = page.locator(".rqa-bubble")
+    expect(bubble).to_be_visible()  # visible only once widget.css has loaded
+    bubble.click()
+    expect(page.locator(".rqa-panel")).to_be_visible()
+
+
+def ask(page: Page, question: str) -> Any:
+    """Types and sends a question; returns the locator of the finished (done or error) answer."""
+    answers = page.locator(".rqa-msg--bot")
+    before = answers.count()
+    box = page.locator(".rqa-input")
+    box.fill(question)
+    box.press("Enter")
+    answer = answers.nth(before)
+    expect(answer).to_have_attribute("data-status", "done", timeout=15_000)
+    return answer
+
+
+def contract(page: Page, base_url: str, question: str, history: list[dict[str, str]] | None = None) -> Any:
+    """The server's own (non-streaming) answer, to compare the widget with."""
+    res = page.request.post(f"{base_url}/api/chat", data={"question": question, "history": history or []})
+    assert res.ok, res.text()
+    return res.json()
+
+
+def chat_requests(page: Page) -> list[Any]:
+    seen: list[Any] = []
+    page.on("request", lambda r: seen.append(r) if r.url.endswith("/api/chat") and r.method == "POST" else None)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------- tests
+def test_answer_streams_in_with_citation_chips_passage_feedback_and_follow_up(page: Page, env: dict[str, Any]) -> None:
+    base = env["base_url"]
+    expected = contract(page, base, QUESTION)
+    cite = expected["citations"][0]
+    sent = chat_requests(page)
+
+    open_widget(page, base + "/")
+    assert page.evaluate(ACTIVE_CLASS) == "rqa-input"  # focus moved into the panel
+    page.evaluate(RECORD_STREAM)
+    answer = ask(page, QUESTION)
+
+    # streamed: the answer was rendered several times while growing, before the final text replaced it
+    streamed = [s for s in page.evaluate("window.__streamed") if s]
+    assert len(streamed) >= 2, streamed
+    assert all(len(a) < len(b) for a, b in zip(streamed, streamed[1:], strict=False)), streamed
+    assert len(streamed[0]) < len(expected["answer"])
+    assert int(answer.locator(".rqa-answer").get_attribute("data-deltas") or 0) == len(streamed)
+
+    text = answer.locator(".rqa-answer")
+    expect(text).to_contain_text("28件")
+    assert "[1]" not in text.inner_text()  # the marker became a chip
+    chip = answer.locator(".rqa-chip").first
+    expect(chip).to_have_text("1")
+    expect(answer.locator(".rqa-source").first).to_have_text(f"[1] {cite['title']} › {' › '.join(cite['section'])}")
+
+    # the chip opens the cited passage with the quote highlighted and in view
+    chip.click()
+    passage = page.locator(".rqa-passage")
+    expect(passage).to_be_visible()
+    expect(passage.locator(".rqa-passage-title")).to_have_text(cite["title"])
+    expect(passage.locator(".rqa-passage-path")).to_have_text(" › ".join(cite["section"]))
+    mark = passage.locator("mark")
+    expect(mark).to_have_count(1)
+    expect(mark).to_have_text(cite["quote"])
+    assert "28件" in cite["quote"]
+    body_box = passage.locator(".rqa-passage-body").bounding_box()
+    mark_box = mark.bounding_box()
+    assert body_box and mark_box
+    assert body_box["y"] <= mark_box["y"] and mark_box["y"] + mark_box["height"] <= body_box["y"] + body_box["height"]
+    page.locator(".rqa-back").click()
+    expect(passage).to_be_hidden()
+    assert "rqa-chip" in page.evaluate(ACTIVE_CLASS)  # focus returns to the chip that opened it
+
+    # 👍 is stored with the question, the answer and the session
+    answer.locator(".rqa-fb[data-rating='up']").click()
+    expect(answer.locator(".rqa-feedback-status")).to_have_text("感谢反馈")
+    [record] = FeedbackStore(env["settings"].feedback_db).all()
+    assert (record["rating"], record["question"], record["answer"]) == ("up", QUESTION, expected["answer"])
+    assert record["citations"][0]["quote"] == cite["quote"]
+    assert record["session_id"]
+
+    # the follow-up carries the conversation as history
+    second = ask(page, FOLLOW_UP)
+    expect(second.locator(".rqa-answer")).to_contain_text("嘉定")
+    expect(second.locator(".rqa-chip").first).to_be_visible()
+    first_body, follow_body = sent[0].post_data_json, sent[1].post_data_json
+    assert follow_body["history"] == [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": expected["answer"]},
+    ]
+    assert follow_body["session_id"] == first_body["session_id"] == record["session_id"]
+    assert follow_body["stream"] is True
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget.png"))
+
+
+def test_conversation_survives_reload_and_panel_fills_a_phone_screen(browser: Browser, env: dict[str, Any]) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        open_widget(page, env["base_url"] + "/")
+        panel = page.locator(".rqa-panel")
+        assert panel.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 812}
+        ask(page, QUESTION)
+        ask(page, FOLLOW_UP)
+        session = json.loads(page.evaluate("JSON.stringify(sessionStorage)"))
+        assert len(session) == 1
+
+        page.reload()
+        page.locator(".rqa-bubble").click()
+        expect(page.locator(".rqa-msg--user")).to_have_text([QUESTION, FOLLOW_UP], use_inner_text=True)
+        answers = page.locator(".rqa-msg--bot")
+        expect(answers).to_have_count(2)
+        expect(answers.nth(0).locator(".rqa-chip").first).to_be_visible()
+        expect(answers.nth(1).locator(".rqa-answer")).to_contain_text("嘉定")
+        assert json.loads(page.evaluate("JSON.stringify(sessionStorage)")) == session  # same session_id
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing overflows sideways
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+
+        page.locator(".rqa-new").click()
+        expect(page.locator(".rqa-msg")).to_have_count(0)
+        sent = chat_requests(page)
+        ask(page, QUESTION)
+        assert sent[0].post_data_json["history"] == []
+        assert sent[0].post_data_json["session_id"] not in json.dumps(session)
+    finally:
+        context.close()
+
+
+def test_question_with_html_is_shown_as_text_not_markup(page: Page, env: dict[str, Any]) -> None:
+    question = 'xss <img src=x onerror="window.__xss=1"> <b>粗体</b>'
+    open_widget(page, env["base_url"] + "/")
+    ask(page, question)
+    expect(page.locator(".rqa-msg--user")).to_have_text(question)
+    page.wait_for_timeout(200)  # let a (broken) image's onerror fire, were there one
+    assert page.evaluate(f"{ROOT}.querySelectorAll('img, b').length") == 0
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_server_error_is_shown_with_a_retry_that_resends_the_question(page: Page, env: dict[str, Any]) -> None:
+    sent = chat_requests(page)
+    open_widget(page, env["base_url"] + "/")
+    page.locator(".rqa-input").fill("测" * 3000)  # over the server's 2000-character limit: 400 JSON error
+    page.locator(".rqa-send").click()
+    error = page.locator(".rqa-msg--error")
+    expect(error).to_be_visible()
+    expect(error.locator(".rqa-error-message")).to_contain_text("2000")  # the server's own message
+    retry = error.get_by_role("button", name="重试")
+    expect(retry).to_be_visible()
+
+    retry.click()
+    expect(page.locator(".rqa-msg--error .rqa-retry")).to_be_visible()
+    assert len(sent) == 2 and sent[1].post_data_json["question"] == "测" * 3000
+    expect(page.locator(".rqa-msg--user")).to_have_count(1)  # a retry does not repeat the question
+    expect(page.locator(".rqa-msg--bot")).to_have_count(1)
+
+    # a network failure, then a retry that succeeds
+    page.locator(".rqa-new").click()
+    page.route("**/api/chat", lambda route: route.abort())
+    page.locator(".rqa-input").fill(QUESTION)
+    page.locator(".rqa-input").press("Enter")
+    expect(page.locator(".rqa-msg--error .rqa-error-title")).to_have_text("网络错误")
+    page.unroute("**/api/chat")
+    page.get_by_role("button", name="重试").click()
+    done = page.locator(".rqa-msg--bot[data-status='done']")
+    expect(done.locator(".rqa-answer")).to_contain_text("28件")
+    expect(page.locator(".rqa-msg--error")).to_have_count(0)
+
+
+def test_keyboard_tab_and_enter_open_the_panel_and_escape_closes_it(page: Page, env: dict[str, Any]) -> None:
+    page.goto(env["base_url"] + "/")
+    expect(page.locator(".rqa-bubble")).to_be_visible()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate(ACTIVE_CLASS) == "rqa-bubble":
+            break
+    else:
+        pytest.fail("Tab never reached the chat bubble")
+    page.keyboard.press("Enter")
+    expect(page.locator(".rqa-panel")).to_be_visible()
+    assert page.evaluate(ACTIVE_CLASS) == "rqa-input"
+    expect(page.locator(".rqa-list")).to_have_attribute("aria-live", "polite")
+
+    page.keyboard.press("Escape")
+    expect(page.locator(".rqa-panel")).to_be_hidden()
+    assert page.evaluate(ACTIVE_CLASS) == "rqa-bubble"  # focus is back on the bubble
+    expect(page.locator(".rqa-bubble")).to_have_attribute("aria-expanded", "false")
+
+
+def test_widget_embedded_on_another_origin_sends_its_key_only_in_the_header(page: Page, env: dict[str, Any]) -> None:
+    """A host page on one origin, the API on another: CORS preflights pass, and the key stays in the header."""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    host_port = free_port()
+    host_origin = f"http://127.0.0.1:{host_port}"
+    settings = env["settings"].model_copy(update={"widget_key": WIDGET_KEY, "allowed_origins": [host_origin]})
+    with serve(create_app(settings, qa=env["qa"])) as api:
+        host = FastAPI()
+
+        @host.get("/")
+        def page_with_widget() -> HTMLResponse:
+            return HTMLResponse(
+                '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>外部站点</title></head>'
+                "<body><p>第三方页面</p>"
+                f'<script src="{api}/widget.js" data-endpoint="{api}" data-key="{WIDGET_KEY}"></script>'
+                "</body></html>"
+            )
+
+        with serve(host, port=host_port):
+            sent = chat_requests(page)
+            open_widget(page, host_origin + "/")
+            expect(page.locator(".rqa-title")).to_have_text("报告问答")  # the default title
+            answer = ask(page, QUESTION)
+            assert sent[0].header_value("x-widget-key") == WIDGET_KEY
+            assert WIDGET_KEY not in sent[0].url and WIDGET_KEY not in (sent[0].post_data or "")
+
+            answer.locator(".rqa-chip").first.click()
+            expect(page.locator(".rqa-passage mark")).to_contain_text("28件")
+            assert WIDGET_KEY not in page.evaluate(f"{ROOT}.innerHTML")
+            assert WIDGET_KEY not in page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
