@@ -118,6 +118,13 @@ _NUMBERING = re.compile(
 )
 
 
+def _is_heading_echo(sent: str, heading: str) -> bool:
+    """True when a sentence is just the section heading (the lead phrase of a numbered paragraph)."""
+    a = re.sub(r"[\W_]+", "", _strip_numbering(normalize(sent)))
+    b = re.sub(r"[\W_]+", "", _strip_numbering(normalize(heading)))
+    return bool(a) and a == b
+
+
 def _strip_numbering(heading: str) -> str:
     return _NUMBERING.sub("", heading).rstrip("。：:")
 
@@ -177,6 +184,7 @@ def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
     """
     ent = {normalize(e) for e in entity_words}
     out: list[str] = [normalize(q) for q in re.findall(r"[“\"《「]([^”\"》」]{2,20})[”\"》」]", text)]
+    out += [normalize(m) for m in re.findall(r"[0-9A-Za-z]+(?:[+＋/][0-9A-Za-z]+)+", text)]  # "3+3+8+N"
     for w in words(text):
         if (
             w in QUESTION_WORDS
@@ -417,6 +425,8 @@ class ExtractiveAnswerer:
                     bonus = 0.3 if len(found) >= query.asks else 0.15
                 if _ASPIRATION.search(sent) and not plans:
                     bonus -= 0.15  # a target ("力争…达到95%") is not what was done
+                if h.chunk.section_path and _is_heading_echo(sent, h.chunk.section_path[-1]):
+                    bonus -= 0.25  # the section's own title says what it is about, not what was done
                 c.score = cov + bonus + 0.06 / (1 + rank)
                 out.append(c)
         out.sort(key=lambda c: -c.score)
@@ -506,7 +516,7 @@ class ExtractiveAnswerer:
             pieces = self._list_pieces(best, data)
             if not pieces:
                 whole = self._trim(Piece(best.chunk, best.start, best.end))
-                pieces = [whole if len(whole.text) <= 100 else self._narrow(best, query, terms, weights, ctx_terms)]
+                pieces = [whole if len(whole.text) <= 70 else self._narrow(best, query, terms, weights, ctx_terms)]
         else:
             pieces = [self._narrow(best, query, terms, weights, ctx_terms)]
             if query.qtype == "how" and len(pieces[0].text) < 30:
@@ -611,14 +621,18 @@ class ExtractiveAnswerer:
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
         # the most coverage for the fewest characters: a clause must earn its length
-        _, _, a, b = max(pool, key=lambda w: (w[0] - 0.004 * (w[3] - w[2]), -w[2]))
+        lam = 0.006 if query.qtype in _TYPED else 0.004
+        _, _, a, b = max(pool, key=lambda w: (w[0] - lam * (w[3] - w[2]), -w[2]))
         if query.qtype in ("how", "fact", "yesno") and not query.compare:
             # the answer to "how/why" sits around the matched words: widen to about 90 characters
             i = next(k for k, c in enumerate(clauses) if c[0] == a)
             j = next(k for k, c in enumerate(clauses) if c[1] == b)
             while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 30:
+                left_first = query.qtype == "how"  # the means come before what they achieved
                 if i > 0 and (
-                    j == len(clauses) - 1 or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
+                    j == len(clauses) - 1
+                    or left_first
+                    or clauses[i][1] - clauses[i - 1][0] <= clauses[j + 1][1] - clauses[j][0]
                 ):
                     i -= 1
                 elif j < len(clauses) - 1:

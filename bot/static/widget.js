@@ -99,6 +99,8 @@
     this.status = status || 0;
   }
 
+  var THUMB = "M7 10v11H3V10h4zm0 0l4-8a2.5 2.5 0 0 1 3 3l-1 4h6a2 2 0 0 1 2 2.3l-1.4 7.5A2 2 0 0 1 17.6 21H7";
+
   var HEADLINES = {
     400: "请求有误",
     401: "无权访问（密钥无效）",
@@ -298,7 +300,8 @@
     class: "rqa-input",
     rows: "1",
     "aria-label": "输入问题",
-    placeholder: "请输入问题（Enter 发送，Shift+Enter 换行）",
+    placeholder: "输入问题，Enter 发送",
+    title: "Enter 发送，Shift+Enter 换行",
   });
   var sendBtn = h("button", { type: "submit", class: "rqa-send", "aria-label": "发送" }, ["发送"]);
   var composer = h("form", { class: "rqa-composer", "aria-label": "提问" }, [input, sendBtn]);
@@ -526,8 +529,13 @@
 
   function renderFeedback(msg) {
     var status = h("span", { class: "rqa-feedback-status", role: "status" });
-    var up = h("button", { type: "button", class: "rqa-fb", "data-rating": "up", "aria-label": "有帮助", title: "有帮助" }, ["👍"]);
-    var down = h("button", { type: "button", class: "rqa-fb", "data-rating": "down", "aria-label": "没有帮助", title: "没有帮助" }, ["👎"]);
+    // thumbs drawn as SVG: an emoji font is not on every intranet PC
+    var up = h("button", { type: "button", class: "rqa-fb", "data-rating": "up", "aria-label": "有帮助", title: "有帮助" }, [
+      icon([THUMB], 16),
+    ]);
+    var down = h("button", { type: "button", class: "rqa-fb rqa-fb--down", "data-rating": "down", "aria-label": "没有帮助", title: "没有帮助" }, [
+      icon([THUMB], 16),
+    ]);
     function mark() {
       [up, down].forEach(function (b) {
         var on = msg.rated === b.getAttribute("data-rating");
