@@ -515,15 +515,41 @@ class ExtractiveAnswerer:
                     return announced
             pieces = self._list_pieces(best, data)
             if not pieces:
-                whole = self._trim(Piece(best.chunk, best.start, best.end))
+                whole = self._tighten(self._trim(Piece(best.chunk, best.start, best.end)), query, terms)
                 pieces = [whole if len(whole.text) <= 70 else self._narrow(best, query, terms, weights, ctx_terms)]
         else:
-            pieces = [self._narrow(best, query, terms, weights, ctx_terms)]
-            if query.qtype == "how" and len(pieces[0].text) < 30:
+            pieces = [self._tighten(self._narrow(best, query, terms, weights, ctx_terms), query, terms)]
+            if query.qtype == "how" and len(pieces[0].text) < 20:
                 nxt = self._next_sentence(best)
                 if nxt:
-                    pieces.append(nxt)
+                    # "为啥…": the sentence after a short statement gives the reason; it is the answer
+                    why = re.search(r"为啥|为什么|原因|怎么会", query.focus) and re.search(
+                        r"由于|因为|受.{1,8}影响|导致", nxt.text
+                    )
+                    pieces = [nxt] if why else [*pieces, nxt]
         return self._compose(query, data, pieces)
+
+    def _tighten(self, piece: Piece, query: Query, terms: Sequence[str]) -> Piece:
+        """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
+        if len(piece.text) <= 50 or not terms:
+            return piece
+        text = piece.chunk.text
+        clauses = self._clauses(text, piece.start, piece.end)
+        if len(clauses) < 2:
+            return piece
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+
+        def essential(a: int, b: int) -> bool:
+            seg = normalize(text[a:b])
+            scope = re.sub(r"《[^》]*》", "《》", seg)
+            if any(term_match(t, scope) >= 0.8 for t in terms):
+                return True
+            return query.qtype in _TYPED and self._type_ok(query, seg, q_numbers)
+
+        keep = [i for i, (a, b) in enumerate(clauses) if essential(a, b)]
+        if not keep:
+            return piece
+        return self._trim(Piece(piece.chunk, clauses[keep[0]][0], clauses[keep[-1]][1]))
 
     @staticmethod
     def _next_sentence(cand: Candidate) -> Piece | None:
@@ -547,9 +573,10 @@ class ExtractiveAnswerer:
         for rid in query.report_ids:
             sub = [h for h in hits if h.chunk.report_id == rid]
             cands = self._candidates(query, sub, terms, ctx_terms, weights)
-            typed = [c for c in cands if c.coverage >= 0.75 * self.min_coverage_fact and c.type_ok]
+            # the report is named and the fact type must match: a lower coverage bar than for open questions
+            typed = [c for c in cands if c.coverage >= 0.45 * self.min_coverage_fact and c.type_ok]
             if typed:
-                pieces.append(self._narrow(typed[0], query, terms, weights))
+                pieces.append(self._tighten(self._narrow(typed[0], query, terms, weights), query, terms))
             else:
                 missing.append(data.reports[rid].meta.short_name)
         if not pieces:
@@ -618,6 +645,8 @@ class ExtractiveAnswerer:
                 ok = self._type_ok(query, seg, q_numbers)
                 if ok and query.asks > 1:
                     ok = len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
+                if query.qtype == "list":
+                    cov += min(0.3, 0.05 * seg.count("、"))  # a list answer is the run of enumerated items
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
         # the most coverage for the fewest characters: a clause must earn its length
@@ -637,7 +666,9 @@ class ExtractiveAnswerer:
                     i -= 1
                 elif j < len(clauses) - 1:
                     j += 1
-            if clauses[j][1] - clauses[i][0] <= 80:
+            if query.qtype == "how" and i > 0 and clauses[j][1] - clauses[i - 1][0] <= 90:
+                i -= 1  # how something was achieved is usually said just before the result
+            if clauses[j][1] - clauses[i][0] <= 90:
                 a, b = clauses[i][0], clauses[j][1]
         # keep a clause that opens with 其中/其/另 together with the one it refers to
         idx = next(k for k, c in enumerate(clauses) if c[0] == a)

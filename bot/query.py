@@ -205,7 +205,9 @@ class QueryParser:
         for y in years:
             if covering and not any(y in r.years for r in covering):
                 uncovered.append(y)
-        compare = bool(_COMPARE.search(q)) and len(ids) > 1
+        # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
+        named_here = self._regions_in(q)[0]
+        compare = len(ids) > 1 and (bool(_COMPARE.search(q)) or len(named_here) > 1)
         if compare and qtype not in ("count", "percent", "amount", "list"):
             qtype = "count" if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?")) else "compare"
         return Query(

@@ -423,16 +423,34 @@
     );
   }
 
-  function scrollToEnd(force) {
-    var near = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-    if (force || near) list.scrollTop = list.scrollHeight;
+  function nearEnd() {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   }
 
+  function scrollToEnd(force) {
+    if (force || nearEnd()) list.scrollTop = list.scrollHeight;
+  }
+
+  var LONG_QUESTION = 300;
+
   function renderUser(msg) {
-    return h("div", { class: "rqa-msg rqa-msg--user", "data-id": msg.id }, [
-      h("span", { class: "rqa-sr", text: "我：" }),
-      h("div", { class: "rqa-bubble-text", text: msg.content }),
-    ]);
+    var text = h("div", { class: "rqa-bubble-text" });
+    var content = msg.content || "";
+    if (content.length <= LONG_QUESTION) {
+      text.textContent = content;
+    } else {
+      // a pasted wall of text would push the whole conversation out of view: show its start, expand on demand
+      text.textContent = content.slice(0, LONG_QUESTION) + "…";
+      var more = h("button", { type: "button", class: "rqa-more" }, [
+        "展开全文（" + content.length + "字）",
+      ]);
+      more.addEventListener("click", function () {
+        text.textContent = content;
+        more.remove();
+      });
+      text.append(" ", more);
+    }
+    return h("div", { class: "rqa-msg rqa-msg--user", "data-id": msg.id }, [h("span", { class: "rqa-sr", text: "我：" }), text]);
   }
 
   function renderAnswerText(container, text, citations) {
@@ -736,8 +754,9 @@
     }
     if (mine !== generation) return;
     saveState();
+    var stick = nearEnd();
     place(msg);
-    scrollToEnd(false);
+    scrollToEnd(stick);
   }
 
   // ------------------------------------------------------------------------------------------ passage view
