@@ -75,6 +75,7 @@ def _looks_like_name(s: str) -> bool:
     return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)
 
 
+_RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
 _ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
 _OPEN = "《“‘（(「『【"
@@ -116,6 +117,15 @@ _NUMBERING = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百\d]+[章节部篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]"
     r"|\d+[.、．]|[①②③④⑤⑥⑦⑧⑨⑩])\s*"
 )
+
+
+def _title_verb(query: Query) -> str | None:
+    """For "which document" questions, how the report introduces the document the question asks for."""
+    if re.search(r"按|根据|依据|依照|遵照", query.focus):
+        return r"(?:根据|按照|依据|依照|遵照)[^。；]{0,20}《"
+    if re.search(r"出|制定|制订|发|印发|出台|编", query.focus):
+        return r"(?:制定|制订|出台|印发|发布|编印|编制|修订)[^。；，,]{0,6}《"
+    return None
 
 
 def _is_heading_echo(sent: str, heading: str) -> bool:
@@ -258,7 +268,10 @@ def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
     out = []
     for m in _NUM.finditer(text):
         out.append((m.group(1), m.group(2) or "", m.start(), m.end()))
+    quoted = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|《[^》]*》|\"[^\"]*\"", text)]
     for m in _CN_NUM.finditer(text):
+        if any(a <= m.start() < b for a, b in quoted):
+            continue  # “三项制度” is a name, not a count
         out.append((m.group(1), m.group(2), m.start(), m.end()))
     return out
 
@@ -398,6 +411,7 @@ class ExtractiveAnswerer:
         # the rarest asked term that the reports use at all: a typed answer must be about it
         present = [t for t in terms if weights.df(t) > 0 and is_nounish(t)]
         numeric = query.qtype in ("count", "percent", "amount")
+        title_verb = _title_verb(query) if query.qtype == "name" else None
         plans = bool(_ASPIRATION.search(query.focus) or re.search(r"计划|打算|目标|下一步|明年|准备", query.focus))
         key = max(present, key=lambda t: wts[t]) if present and numeric else None
         out: list[Candidate] = []
@@ -425,6 +439,8 @@ class ExtractiveAnswerer:
                     bonus = 0.3 if len(found) >= query.asks else 0.15
                 if _ASPIRATION.search(sent) and not plans:
                     bonus -= 0.15  # a target ("力争…达到95%") is not what was done
+                if title_verb and re.search(title_verb, sent):
+                    bonus += 0.2  # "按哪个文件" → "根据《…》"; "出了什么制度" → "制订《…》"
                 if h.chunk.section_path and _is_heading_echo(sent, h.chunk.section_path[-1]):
                     bonus -= 0.25  # the section's own title says what it is about, not what was done
                 c.score = cov + bonus + 0.06 / (1 + rank)
@@ -515,11 +531,18 @@ class ExtractiveAnswerer:
                     return announced
             pieces = self._list_pieces(best, data)
             if not pieces:
-                whole = self._tighten(self._trim(Piece(best.chunk, best.start, best.end)), query, terms)
+                whole = self._tighten(self._trim(Piece(best.chunk, best.start, best.end)), query, terms, weights)
                 pieces = [whole if len(whole.text) <= 70 else self._narrow(best, query, terms, weights, ctx_terms)]
         else:
-            pieces = [self._tighten(self._narrow(best, query, terms, weights, ctx_terms), query, terms)]
-            if query.qtype == "how" and len(pieces[0].text) < 20:
+            pieces = [self._tighten(self._narrow(best, query, terms, weights, ctx_terms), query, terms, weights)]
+            nxt_cont = self._next_sentence(best) if query.qtype == "how" else None
+            if (
+                nxt_cont
+                and re.match(r"\s*(同时|此外|另外|并且|并|还)", nxt_cont.text)
+                and (len(pieces[0].text) + len(nxt_cont.text) <= 100)
+            ):
+                pieces.append(nxt_cont)
+            elif query.qtype == "how" and len(pieces[0].text) < 20:
                 nxt = self._next_sentence(best)
                 if nxt:
                     # "为啥…": the sentence after a short statement gives the reason; it is the answer
@@ -529,26 +552,37 @@ class ExtractiveAnswerer:
                     pieces = [nxt] if why else [*pieces, nxt]
         return self._compose(query, data, pieces)
 
-    def _tighten(self, piece: Piece, query: Query, terms: Sequence[str]) -> Piece:
+    def _tighten(self, piece: Piece, query: Query, terms: Sequence[str], weights: TermWeights | None = None) -> Piece:
         """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
         if len(piece.text) <= 50 or not terms:
             return piece
+        if query.qtype not in _TYPED and query.qtype != "list" and len(piece.text) <= 80:
+            return piece  # an explanation keeps its context
         text = piece.chunk.text
         clauses = self._clauses(text, piece.start, piece.end)
         if len(clauses) < 2:
             return piece
         q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
 
+        strong = list(terms)
+        if weights is not None and len(terms) > 2:
+            ranked = sorted(terms, key=weights.idf)
+            strong = ranked[len(ranked) // 3 :]  # the commonest asked words cannot hold a clause alone
+
         def essential(a: int, b: int) -> bool:
             seg = normalize(text[a:b])
             scope = re.sub(r"《[^》]*》", "《》", seg)
-            if any(term_match(t, scope) >= 0.8 for t in terms):
+            if any(term_match(t, scope) >= 0.8 for t in strong):
                 return True
             return query.qtype in _TYPED and self._type_ok(query, seg, q_numbers)
 
         keep = [i for i, (a, b) in enumerate(clauses) if essential(a, b)]
         if not keep:
             return piece
+        while (
+            query.qtype == "how" and keep[0] > 0 and _RESULT_VERB.match(text[clauses[keep[0]][0] : clauses[keep[0]][1]])
+        ):
+            keep.insert(0, keep[0] - 1)  # the means said just before a result belong to the answer
         return self._trim(Piece(piece.chunk, clauses[keep[0]][0], clauses[keep[-1]][1]))
 
     @staticmethod
@@ -576,7 +610,7 @@ class ExtractiveAnswerer:
             # the report is named and the fact type must match: a lower coverage bar than for open questions
             typed = [c for c in cands if c.coverage >= 0.45 * self.min_coverage_fact and c.type_ok]
             if typed:
-                pieces.append(self._tighten(self._narrow(typed[0], query, terms, weights), query, terms))
+                pieces.append(self._tighten(self._narrow(typed[0], query, terms, weights), query, terms, weights))
             else:
                 missing.append(data.reports[rid].meta.short_name)
         if not pieces:
@@ -653,11 +687,13 @@ class ExtractiveAnswerer:
         lam = 0.006 if query.qtype in _TYPED else 0.004
         _, _, a, b = max(pool, key=lambda w: (w[0] - lam * (w[3] - w[2]), -w[2]))
         if query.qtype in ("how", "fact", "yesno") and not query.compare:
-            # the answer to "how/why" sits around the matched words: widen to about 90 characters
+            # the answer to "how/why" sits around the matched words: widen it to a readable clause run
             i = next(k for k, c in enumerate(clauses) if c[0] == a)
             j = next(k for k, c in enumerate(clauses) if c[1] == b)
-            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < 30:
-                left_first = query.qtype == "how"  # the means come before what they achieved
+            # a result ("杜绝了…", "实现了…") is explained by what comes before it; a name by what follows
+            left_first = query.qtype == "how" and bool(_RESULT_VERB.match(text[a:b]))
+            want = 55 if query.qtype == "how" else 30
+            while (i > 0 or j < len(clauses) - 1) and clauses[j][1] - clauses[i][0] < want:
                 if i > 0 and (
                     j == len(clauses) - 1
                     or left_first
@@ -666,9 +702,9 @@ class ExtractiveAnswerer:
                     i -= 1
                 elif j < len(clauses) - 1:
                     j += 1
-            if query.qtype == "how" and i > 0 and clauses[j][1] - clauses[i - 1][0] <= 90:
-                i -= 1  # how something was achieved is usually said just before the result
-            if clauses[j][1] - clauses[i][0] <= 90:
+            if left_first and i > 0 and clauses[j][1] - clauses[i - 1][0] <= 100:
+                i -= 1
+            if clauses[j][1] - clauses[i][0] <= 100:
                 a, b = clauses[i][0], clauses[j][1]
         # keep a clause that opens with 其中/其/另 together with the one it refers to
         idx = next(k for k, c in enumerate(clauses) if c[0] == a)

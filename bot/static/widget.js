@@ -125,7 +125,7 @@
     }
     if (!message) message = "服务器返回 " + res.status + (res.statusText ? " " + res.statusText : "");
     var wait = res.headers.get("Retry-After");
-    if (res.status === 429 && wait) message += "（请 " + wait + " 秒后重试）";
+    if (res.status === 429 && wait && message.indexOf(wait) < 0) message += "（请 " + wait + " 秒后重试）";
     return new WidgetError(code, message, res.status);
   }
 
