@@ -75,6 +75,9 @@ def _looks_like_name(s: str) -> bool:
     return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)
 
 
+_TITLE_KINDS = frozenset(
+    "文件 制度 办法 规定 通知 意见 方案 细则 手册 条例 规章 名字 名称 主题 规范性文件 政策 文件名".split()
+)
 _RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
 _ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
@@ -312,6 +315,9 @@ class ExtractiveAnswerer:
         weights = self._term_weights(data)
         entity = self._entity_words(query, data)
         terms = asked_terms(query.focus, entity)
+        if query.qtype == "name":
+            # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
+            terms = [t for t in terms if t not in _TITLE_KINDS] or terms
         ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
         meta_answer = self._metadata_answer(query, data, terms)
         if meta_answer:
@@ -657,6 +663,7 @@ class ExtractiveAnswerer:
         q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
         negated = negated_terms(query.focus)
         terms = [t for t in terms if t not in negated]
+        title_verb = _title_verb(query) if query.qtype == "name" else None
         wts = {t: (weights.idf(t) if weights else 1.0) for t in terms}
         for t in ctx_terms:
             if t not in wts:
@@ -681,6 +688,8 @@ class ExtractiveAnswerer:
                     ok = len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
                 if query.qtype == "list":
                     cov += min(0.3, 0.05 * seg.count("、"))  # a list answer is the run of enumerated items
+                if title_verb and re.search(title_verb, seg):
+                    cov += 0.3
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
         # the most coverage for the fewest characters: a clause must earn its length
