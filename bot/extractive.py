@@ -366,15 +366,7 @@ class ExtractiveAnswerer:
         if not rec or not rec.meta.published or not rec.meta.published_span:
             return None
         a, b = rec.meta.published_span
-        cit = Citation(
-            report_id=rec.meta.report_id,
-            source=rec.meta.source,
-            title=rec.meta.title,
-            section=[],
-            quote=rec.text[a:b],
-            start=a,
-            end=b,
-        )
+        cit = rec.cite(a, b, [])
         return Answer(
             answer=f"《{rec.meta.title}》的发布日期是{rec.meta.published}[1]。",
             answerable=True,
@@ -816,15 +808,7 @@ class ExtractiveAnswerer:
         assert isinstance(rec, ReportRecord)
         while a < b and rec.text[a] in " \t#*":
             a += 1
-        return Citation(
-            report_id=rec.meta.report_id,
-            source=rec.meta.source,
-            title=rec.meta.title,
-            section=path,
-            quote=rec.text[a:b],
-            start=a,
-            end=b,
-        )
+        return rec.cite(a, b, path)
 
     def _list_pieces(self, cand: Candidate, data: IndexData) -> list[Piece]:
         """Items of an enumeration: 一是…二是… leads, or the sentence itself when it lists with 、."""
@@ -857,17 +841,8 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ composing
     def _cite(self, data: IndexData, p: Piece) -> Citation:
-        rec = data.reports[p.chunk.report_id]
         start, end = p.chunk.orig_span(p.start, p.end)
-        return Citation(
-            report_id=p.chunk.report_id,
-            source=p.chunk.source,
-            title=rec.meta.title,
-            section=p.chunk.section_path,
-            quote=rec.text[start:end],
-            start=start,
-            end=end,
-        )
+        return data.reports[p.chunk.report_id].cite(start, end, p.chunk.section_path)
 
     def _compose(self, query: Query, data: IndexData, pieces: list[Piece]) -> Answer:
         citations: list[Citation] = []

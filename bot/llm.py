@@ -192,16 +192,7 @@ class LLMAnswerer:
             if score > best_score:
                 best, best_score = (s, e), score
         start, end = c.orig_span(*best)
-        rec = prep.data.reports[c.report_id]
-        return Citation(
-            report_id=c.report_id,
-            source=c.source,
-            title=rec.meta.title,
-            section=c.section_path,
-            quote=rec.text[start:end],
-            start=start,
-            end=end,
-        )
+        return prep.data.reports[c.report_id].cite(start, end, c.section_path)
 
 
 def _content(msg: Any) -> str:

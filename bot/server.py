@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
     def get_qa() -> ReportQA:
         if state["qa"] is None:
             state["qa"] = ReportQA.from_settings(settings)
-        return state["qa"]  # type: ignore[no-any-return]
+        return state["qa"]
 
     app.add_middleware(
         CORSMiddleware,
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
             status, code, message, headers = problem
             return JSONResponse(error_body(code, message), status_code=status, headers=headers)
         try:
-            return await call_next(request)  # type: ignore[no-any-return]
+            return await call_next(request)
         except Exception:  # the last line of defence: never a stack trace to the client
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试。"), status_code=500)
@@ -265,7 +265,7 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         if not turns or turns[-1].role != "user":
             raise BadRequest("the last message must come from the user: it is the question.")
         question = _text_of(turns[-1].content)
-        history = [HistoryTurn(role=m.role, content=_text_of(m.content)) for m in turns[:-1]]  # type: ignore[arg-type]
+        history = [HistoryTurn(role=m.role, content=_text_of(m.content)) for m in turns[:-1]]
         qa = get_qa()
         cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())

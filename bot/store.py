@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.errors import IndexCorrupted, IndexNotFound
 from bot.settings import Settings
-from bot.types import Chunk, ReportMeta
+from bot.types import Chunk, Citation, ReportMeta
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,19 @@ class ReportRecord:
     meta: ReportMeta
     sections: list[dict[str, Any]]
     text: str
+
+    def cite(self, start: int, end: int, section: list[str]) -> Citation:
+        """A citation of text[start:end]: the quote is always the file's own text, with its page if paginated."""
+        return Citation(
+            report_id=self.meta.report_id,
+            source=self.meta.source,
+            title=self.meta.title,
+            section=list(section),
+            quote=self.text[start:end],
+            start=start,
+            end=end,
+            page=self.meta.page_of(start),
+        )
 
 
 @dataclass

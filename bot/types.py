@@ -45,6 +45,15 @@ class ReportMeta(BaseModel):
     )
     content_hash: str = ""
     n_chars: int = 0
+    page_starts: list[int] | None = Field(
+        default=None, description="Offsets where each page begins (paginated sources such as PDF)."
+    )
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page holding `offset`, for paginated sources; None otherwise."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
     @property
     def short_name(self) -> str:
