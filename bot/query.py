@@ -183,13 +183,16 @@ class QueryParser:
                 text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + text
                 focus = text
                 context = prev
-            else:
+            elif not known and not unknown:
+                # no place named: a follow-up about the same report(s) and topic
                 context = prev
-                if not known and not unknown:
-                    known, ids = p_known, p_ids
-                    if not years:
-                        years = p_years
-                    text = q + " " + prev
+                known, ids = p_known, p_ids
+                if not years:
+                    years = p_years
+                text = q + " " + prev
+            elif _ANAPHORA.match(q):
+                context = prev  # "其中嘉定区…": keep the topic, the named place wins
+            # else: the question names its own place and stands alone; the history does not colour it
             if not known and not unknown and not ids:
                 ids = p_ids
         # "深圳龙岗区": a district no report covers, inside a known city, is still not covered

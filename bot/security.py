@@ -90,6 +90,9 @@ class Guard:
         bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         widget = request.headers.get("x-widget-key", "")
         origin = request.headers.get("origin", "")
+        if not origin and request.headers.get("sec-fetch-site") == "same-origin":
+            # browsers send no Origin on a same-origin GET: the page's own host is the origin
+            origin = f"{request.url.scheme}://{request.headers.get('host', '')}"
         ip = request.client.host if request.client else "unknown"
         if bearer and bearer in self.keys:
             return f"key:{bearer[:8]}"

@@ -105,15 +105,6 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
             state["qa"] = ReportQA.from_settings(settings)
         return state["qa"]
 
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origins,
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Widget-Key", "Accept"],
-        expose_headers=["X-ReportQA-Citations"],
-        max_age=600,
-    )
-
     @app.middleware("http")
     async def _guard(request: Request, call_next: Any) -> Response:
         problem = await guard.check(request)
@@ -125,6 +116,16 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         except Exception:  # the last line of defence: never a stack trace to the client
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             return JSONResponse(error_body("internal_error", "服务器内部错误，请稍后重试。"), status_code=500)
+
+    # added after the guard, so it wraps it: the guard's 401/403/413/429 answers carry CORS headers too
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Widget-Key", "Accept"],
+        expose_headers=["X-ReportQA-Citations", "Retry-After"],
+        max_age=600,
+    )
 
     @app.exception_handler(ReportQAError)
     async def _known(_req: Request, exc: ReportQAError) -> JSONResponse:

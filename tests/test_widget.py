@@ -7,9 +7,10 @@ work offline); the module skips only when that browser or the playwright package
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,8 @@ RECORD_STREAM = f"""() => {{
   window.__streamed = [];
   new MutationObserver(records => {{
     for (const r of records) {{
-      if (r.type !== 'childList' || !r.target.classList || !r.target.classList.contains('rqa-answer--streaming')) continue;
+      const streaming = r.target.classList && r.target.classList.contains('rqa-answer--streaming');
+      if (r.type !== 'childList' || !streaming) continue;
       for (const n of r.addedNodes) if (n.nodeType === Node.TEXT_NODE) window.__streamed.push(n.data);
     }}
   }}).observe({ROOT}, {{subtree: true, childList: true}});
@@ -156,7 +158,7 @@ def test_answer_streams_in_with_citation_chips_passage_feedback_and_follow_up(pa
     # streamed: the answer was rendered several times while growing, before the final text replaced it
     streamed = [s for s in page.evaluate("window.__streamed") if s]
     assert len(streamed) >= 2, streamed
-    assert all(len(a) < len(b) for a, b in zip(streamed, streamed[1:], strict=False)), streamed
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(streamed)), streamed
     assert len(streamed[0]) < len(expected["answer"])
     assert int(answer.locator(".rqa-answer").get_attribute("data-deltas") or 0) == len(streamed)
 
@@ -224,7 +226,7 @@ def test_conversation_survives_reload_and_panel_fills_a_phone_screen(browser: Br
 
         page.reload()
         page.locator(".rqa-bubble").click()
-        expect(page.locator(".rqa-msg--user")).to_have_text([QUESTION, FOLLOW_UP], use_inner_text=True)
+        expect(page.locator(".rqa-msg--user .rqa-bubble-text")).to_have_text([QUESTION, FOLLOW_UP])
         answers = page.locator(".rqa-msg--bot")
         expect(answers).to_have_count(2)
         expect(answers.nth(0).locator(".rqa-chip").first).to_be_visible()
@@ -249,7 +251,7 @@ def test_question_with_html_is_shown_as_text_not_markup(page: Page, env: dict[st
     question = 'xss <img src=x onerror="window.__xss=1"> <b>粗体</b>'
     open_widget(page, env["base_url"] + "/")
     ask(page, question)
-    expect(page.locator(".rqa-msg--user")).to_have_text(question)
+    expect(page.locator(".rqa-msg--user .rqa-bubble-text")).to_have_text(question)
     page.wait_for_timeout(200)  # let a (broken) image's onerror fire, were there one
     assert page.evaluate(f"{ROOT}.querySelectorAll('img, b').length") == 0
     assert page.evaluate("document.querySelectorAll('img').length") == 0
@@ -306,35 +308,55 @@ def test_keyboard_tab_and_enter_open_the_panel_and_escape_closes_it(page: Page, 
     expect(page.locator(".rqa-bubble")).to_have_attribute("aria-expanded", "false")
 
 
-def test_widget_embedded_on_another_origin_sends_its_key_only_in_the_header(page: Page, env: dict[str, Any]) -> None:
-    """A host page on one origin, the API on another: CORS preflights pass, and the key stays in the header."""
+@pytest.fixture(scope="module")
+def keyed(env: dict[str, Any]) -> Iterator[dict[str, str]]:
+    """The app with a widget key, allowed from its own origin and from a third-party host page's origin."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
-    host_port = free_port()
-    host_origin = f"http://127.0.0.1:{host_port}"
-    settings = env["settings"].model_copy(update={"widget_key": WIDGET_KEY, "allowed_origins": [host_origin]})
-    with serve(create_app(settings, qa=env["qa"])) as api:
-        host = FastAPI()
+    api_port, host_port = free_port(), free_port()
+    api, host_origin = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
+    settings = env["settings"].model_copy(update={"widget_key": WIDGET_KEY, "allowed_origins": [api, host_origin]})
+    host = FastAPI()
 
-        @host.get("/")
-        def page_with_widget() -> HTMLResponse:
-            return HTMLResponse(
-                '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>外部站点</title></head>'
-                "<body><p>第三方页面</p>"
-                f'<script src="{api}/widget.js" data-endpoint="{api}" data-key="{WIDGET_KEY}"></script>'
-                "</body></html>"
-            )
+    @host.get("/")
+    def page_with_widget(key: str = WIDGET_KEY) -> HTMLResponse:
+        return HTMLResponse(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>外部站点</title></head>'
+            "<body><p>第三方页面</p>"
+            f'<script src="{api}/widget.js" data-endpoint="{api}" data-key="{html.escape(key)}"></script>'
+            "</body></html>"
+        )
 
-        with serve(host, port=host_port):
-            sent = chat_requests(page)
-            open_widget(page, host_origin + "/")
-            expect(page.locator(".rqa-title")).to_have_text("报告问答")  # the default title
-            answer = ask(page, QUESTION)
-            assert sent[0].header_value("x-widget-key") == WIDGET_KEY
-            assert WIDGET_KEY not in sent[0].url and WIDGET_KEY not in (sent[0].post_data or "")
+    with serve(create_app(settings, qa=env["qa"]), port=api_port), serve(host, port=host_port):
+        yield {"api": api, "host": host_origin}
 
-            answer.locator(".rqa-chip").first.click()
-            expect(page.locator(".rqa-passage mark")).to_contain_text("28件")
-            assert WIDGET_KEY not in page.evaluate(f"{ROOT}.innerHTML")
-            assert WIDGET_KEY not in page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+
+def test_widget_embedded_on_another_origin_sends_its_key_only_in_the_header(page: Page, keyed: dict[str, str]) -> None:
+    """A host page on one origin, the API on another: CORS preflights pass, and the key stays in the header."""
+    sent = chat_requests(page)
+    open_widget(page, keyed["host"] + "/")
+    expect(page.locator(".rqa-title")).to_have_text("报告问答")  # the default title
+    answer = ask(page, QUESTION)
+    assert sent[0].header_value("x-widget-key") == WIDGET_KEY
+    assert WIDGET_KEY not in sent[0].url and WIDGET_KEY not in (sent[0].post_data or "")
+
+    answer.locator(".rqa-chip").first.click()
+    expect(page.locator(".rqa-passage mark")).to_contain_text("28件")
+    assert WIDGET_KEY not in page.evaluate(f"{ROOT}.innerHTML")
+    assert WIDGET_KEY not in page.evaluate("JSON.stringify(sessionStorage) + JSON.stringify(localStorage)")
+
+
+def test_demo_page_served_with_a_widget_key_opens_cited_passages(page: Page, keyed: dict[str, str]) -> None:
+    open_widget(page, keyed["api"] + "/")  # the demo page, with {{WIDGET_KEY}} filled in
+    ask(page, QUESTION).locator(".rqa-chip").first.click()
+    expect(page.locator(".rqa-passage mark")).to_contain_text("28件", timeout=3_000)
+
+
+def test_wrong_widget_key_on_another_origin_shows_the_servers_message(page: Page, keyed: dict[str, str]) -> None:
+    open_widget(page, keyed["host"] + "/?key=pk_wrong")
+    page.locator(".rqa-input").fill(QUESTION)
+    page.locator(".rqa-input").press("Enter")
+    error = page.locator(".rqa-msg--error")
+    expect(error.locator(".rqa-error-message")).to_have_text("invalid widget key", timeout=3_000)
+    expect(error.get_by_role("button", name="重试")).to_be_visible()
