@@ -182,6 +182,18 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text))  # type: ignore[attr-defined]
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s() -> object:
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese to simplified (白雲區 → 白云区), so traditional questions match the reports."""
+    return str(_t2s().convert(text))  # type: ignore[attr-defined]
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 

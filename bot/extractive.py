@@ -319,6 +319,13 @@ class ExtractiveAnswerer:
             # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
             terms = [t for t in terms if t not in _TITLE_KINDS] or terms
         ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
+        if not terms and not ctx_terms and not query.regions and not query.years:
+            return Answer(
+                answer="没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如“白云区人社局2020年出庭应诉了几件？”。",
+                answerable=False,
+                contexts=contexts,
+                reason="no content words in the question",
+            )
         meta_answer = self._metadata_answer(query, data, terms)
         if meta_answer:
             meta_answer.contexts = contexts

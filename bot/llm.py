@@ -122,6 +122,8 @@ class LLMAnswerer:
         text = (text or "").strip()
         if not text or not re.search(r"[\u4e00-\u9fff]", text):
             raise LLMError(f"LLM answer is empty or not Chinese: {text[:80]!r}")
+        if self._leaks_prompt(text):
+            raise LLMError("LLM answer repeats the system prompt")
         refused = CANNOT_ANSWER in text
         text = text.replace(CANNOT_ANSWER, "").strip(" ：:，,")
         # 1. references to blocks that were not retrieved are dropped
@@ -159,6 +161,12 @@ class LLMAnswerer:
             resolved_question=prep.query.text if prep.query.text != prep.query.question else None,
             reason="the LLM found no answer in the context" if refused else None,
         )
+
+    def _leaks_prompt(self, text: str, window: int = 14) -> bool:
+        """True when the answer quotes the system rules (a prompt-injection "repeat your instructions")."""
+        rules = re.sub(r"\s+", "", self.system)
+        flat = re.sub(r"\s+", "", text)
+        return any(rules[i : i + window] in flat for i in range(0, max(len(rules) - window, 0), 4))
 
     @staticmethod
     def _check_numbers(text: str, cited: str) -> str:

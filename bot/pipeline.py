@@ -7,11 +7,13 @@ all call `ask`, so they share one behaviour.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.analysis import has_cjk, to_simplified
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
 from bot.lexicon import SYNONYMS
@@ -22,6 +24,11 @@ from bot.store import IndexData, IndexHandle
 from bot.types import Answer, HistoryTurn, Hit
 
 log = logging.getLogger(__name__)
+
+NOT_CHINESE = (
+    "目前只能回答中文问题，请用中文提问，例如“白云区人社局2020年出庭应诉了几件？”。"
+    "(Please ask in Chinese: the reports are in Chinese.)"
+)
 
 
 @dataclass
@@ -85,12 +92,13 @@ class ReportQA:
         return self._parser
 
     def check_question(self, question: str) -> str:
+        """The question without control characters, in simplified Chinese; bad input raises BadRequest."""
         q = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
         if not q:
             raise BadRequest("问题为空：请输入要查询的问题。(empty question)")
         if len(q) > self.max_question_chars:
             raise BadRequest(f"问题太长（{len(q)}字），请控制在{self.max_question_chars}字以内。(question too long)")
-        return q
+        return to_simplified(q)
 
     def prepare(
         self, question: str, history: Sequence[HistoryTurn] = (), report_ids: Sequence[str] | None = None
@@ -138,6 +146,9 @@ class ReportQA:
         report_ids: Sequence[str] | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
+        if not has_cjk(question) and re.search(r"[A-Za-z]{3,}", question):
+            self.check_question(question)
+            return Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
         prep = self.prepare(question, history, report_ids)
         if self.llm is not None and self._llm_worthwhile(prep):
             answer = self.llm.answer(prep, fallback=self.extractive, history=history)
@@ -153,6 +164,11 @@ class ReportQA:
         report_ids: Sequence[str] | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Events ("delta", text) … then ("answer", Answer). Generative mode streams real tokens."""
+        if not has_cjk(question) and re.search(r"[A-Za-z]{3,}", question):
+            self.check_question(question)
+            yield "delta", NOT_CHINESE
+            yield "answer", Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
+            return
         prep = self.prepare(question, history, report_ids)
         if self.llm is not None and self._llm_worthwhile(prep):
             yield from self.llm.stream(prep, fallback=self.extractive, history=history)

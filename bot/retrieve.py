@@ -41,6 +41,7 @@ class HybridRetriever:
         self.pool = pool
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
+        self.dense_error: str | None = None  # set while the vector store fails; readiness reports it
 
     def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         """(chunk position, score) best first, within the given reports."""
@@ -65,10 +66,17 @@ class HybridRetriever:
     def dense_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         if self.embedder is None or data.collection is None:
             return []
-        vec = self.embedder.embed_query(text)
         n = min(self.pool, len(data.chunks))
+        try:
+            vec = self.embedder.embed_query(text)
+            found = dense_query(data.collection, vec, n, list(report_ids) if report_ids else None)
+        except Exception as exc:  # a vector store or embedder that is down: keep answering from BM25
+            self.dense_error = f"dense retrieval unavailable ({type(exc).__name__}: {str(exc)[:160]})"
+            log.warning("%s; answering from BM25 alone", self.dense_error)
+            return []
+        self.dense_error = None
         out = []
-        for cid, sim in dense_query(data.collection, vec, n, list(report_ids) if report_ids else None):
+        for cid, sim in found:
             pos = data.chunk_index.get(cid)
             if pos is not None:
                 out.append((pos, sim))

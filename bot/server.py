@@ -154,11 +154,26 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
 
     @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:
+        qa = get_qa()
         try:
-            data = get_qa().index.get()
+            data = qa.index.get()
         except ReportQAError as exc:
             return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
-        return JSONResponse({"ready": True, "generation": data.generation, "reports": len(data.reports)})
+        body: dict[str, Any] = {"ready": True, "generation": data.generation, "reports": len(data.reports)}
+        if data.collection is not None:
+            try:  # a one-result probe: the store must answer a real query, not just exist
+                dim = int(data.manifest.get("dim") or 0)
+                if dim:
+                    data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
+            except Exception as exc:  # BM25 still answers; say the vector store is down
+                body["degraded"] = f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
+        if "degraded" not in body and qa.retriever.dense_error:
+            body["degraded"] = qa.retriever.dense_error
+        if "degraded" in body:
+            # not ready: a load balancer should prefer healthy workers; chat still answers from BM25 meanwhile
+            body["ready"] = False
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     # ------------------------------------------------------------------ our API
     @app.post("/api/chat", tags=["chat"], response_model=Answer)
