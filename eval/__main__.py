@@ -51,6 +51,7 @@ def _run(argv: list[str]) -> int:
     ap.add_argument("--thresholds", type=Path, help=f"thresholds to show and check (default {DEFAULT_THRESHOLDS})")
     ap.add_argument("--check", action="store_true", help="exit 1 when a threshold is not met")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ap.add_argument("--judge", action="store_true", help="add an LLM-judged faithfulness column (needs REPORTQA_LLM_*)")
     args = ap.parse_args(argv)
     if args.k is not None and args.k <= 0:
         ap.error(f"--k must be > 0, got {args.k}")
@@ -76,6 +77,13 @@ def _run(argv: list[str]) -> int:
     )
     if previous is not None:
         run.comparison = compare(previous, str(args.compare), run.scores, run.overall)
+    if args.judge:
+        if not settings.llm_base_url:
+            ap.error("--judge needs an LLM: set REPORTQA_LLM_BASE_URL (and _MODEL, _API_KEY)")
+        from bot.llm import make_llm_answerer
+        from eval.judge import judge_run
+
+        run.info["judge"] = judge_run(make_llm_answerer(settings).chat, run.items, run.records)
     paths = write_outputs(run, args.out, thresholds)
 
     print(totals_table(run.overall, run.by_type, settings.retrieval_k))
@@ -96,6 +104,9 @@ def _run(argv: list[str]) -> int:
         print(f"\nthresholds ({thresholds_path}): " + ("all met" if not failures else "NOT met"))
         for f in failures:
             print(f"  - {f}")
+    if "judge" in run.info:
+        j = run.info["judge"]
+        print(f"\nLLM judge: faithfulness {j['faithfulness']}, correctness {j['correctness']} ({j['judged']} judged)")
     print(f"\n{run.info['seconds']} s; wrote {', '.join(str(p) for p in paths.values())}")
     return 1 if args.check and failures else 0
 

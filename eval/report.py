@@ -13,6 +13,7 @@ from typing import Any
 
 from eval.compare import Comparison
 from eval.gate import check
+from eval.judge import judge_section
 from eval.metrics import LOWER_IS_BETTER, METRICS
 from eval.records import BotRecord, GoldItem, ItemScore
 from eval.runner import EvalRun
@@ -369,6 +370,7 @@ def render_report(run: EvalRun, thresholds: dict[str, float] | None = None) -> s
         _compare(run.comparison) if run.comparison else "",
         _failures_index(run.scores),
         _items_table(run),
+        judge_section(run.info["judge"], e) if "judge" in run.info else "",
     ]
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
