@@ -116,7 +116,8 @@ def main() -> int:
                 await asyncio.sleep(max(duration / 20, 1))
 
         async def both() -> dict[str, object]:
-            res, _ = await asyncio.gather(soak(base, args.seconds, args.concurrency, questions), sample_memory(args.seconds))
+            load = soak(base, args.seconds, args.concurrency, questions)
+            res, _ = await asyncio.gather(load, sample_memory(args.seconds))
             return res
 
         t0 = time.monotonic()

@@ -162,9 +162,10 @@ class LLMAnswerer:
             reason="the LLM found no answer in the context" if refused else None,
         )
 
-    def _leaks_prompt(self, text: str, window: int = 14) -> bool:
+    def _leaks_prompt(self, text: str, window: int = 16) -> bool:
         """True when the answer quotes the system rules (a prompt-injection "repeat your instructions")."""
-        rules = re.sub(r"\s+", "", self.system)
+        # the rules themselves, not the example sentences they quote (an answer may well look like those)
+        rules = re.sub(r"\s+", "", re.sub(r"[“\"][^”\"]*[”\"]", "", self.system))
         flat = re.sub(r"\s+", "", text)
         return any(rules[i : i + window] in flat for i in range(0, max(len(rules) - window, 0), 4))
 

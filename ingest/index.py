@@ -118,11 +118,14 @@ def code_version() -> str:
     import bot.analysis
     import bot.places
     import ingest.chunk
+    import ingest.formats
+    import ingest.load
     import ingest.meta
     import ingest.parse
 
     h = hashlib.sha1()
-    for mod in (ingest.parse, ingest.meta, ingest.chunk, bot.places, bot.analysis):
+    # the loaders too: a converter that changes turns the same HTML, Word or PDF file into another text
+    for mod in (ingest.load, ingest.formats, ingest.parse, ingest.meta, ingest.chunk, bot.places, bot.analysis):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:12]
 
@@ -184,7 +187,11 @@ def ingest(
         old_reports: dict[str, dict[str, Any]] = {}
         old_chunks: dict[str, list[Chunk]] = {}
         if reusable and prev_gen:
-            old_reports, old_chunks = _old_records(index_dir, prev_gen)
+            try:
+                old_reports, old_chunks = _old_records(index_dir, prev_gen)
+            except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
+                log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
+                reusable, prev_files, old_reports, old_chunks = False, {}, {}, {}
 
         records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []

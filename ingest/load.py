@@ -1,4 +1,5 @@
-"""Reading report files: encoding detection, and rejection of empty or binary files with a named error."""
+"""Reading report files: plain text decoded (UTF-8, GB18030/GBK), HTML, Word and PDF converted to text
+(`ingest.formats`), and rejection of unusable files with an error naming the file."""
 
 from __future__ import annotations
 
@@ -10,23 +11,32 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from bot.errors import IngestError
+from ingest.formats import docx_to_text, html_charset, html_to_text, pdf_to_text
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm"}
+DOCUMENT_CONVERTERS = {".docx": docx_to_text, ".pdf": pdf_to_text}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | set(DOCUMENT_CONVERTERS)
 MAX_BYTES = 50_000_000
 
 
 @dataclass(frozen=True)
 class RawReport:
-    """A report file's decoded text. Offsets everywhere refer to this `text` (BOM removed)."""
+    """A report's text. Offsets everywhere refer to this `text`: a text file's decoded content (BOM removed),
+    or the text converted from an HTML page, a Word file or a PDF.
+
+    `encoding` is the text encoding, or the format ("docx", "pdf") of a converted binary document;
+    `page_starts` the offset where each page begins, for a PDF.
+    """
 
     path: Path
     source: str
     text: str
     encoding: str
     content_hash: str
+    page_starts: tuple[int, ...] | None = None
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
@@ -57,6 +67,22 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     return text, best.encoding
 
 
+def decode_html(data: bytes, name: str) -> tuple[str, str]:
+    """Decode a page: a UTF-16 BOM, then UTF-8, then the charset it declares, then as a text file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    declared = html_charset(data)
+    if declared and declared not in ("utf-8", "utf8"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                return data.decode(declared), declared
+            except (UnicodeDecodeError, LookupError):
+                log.info("%s: declared charset %s does not fit; detecting", name, declared)
+    return decode_bytes(data, name)
+
+
 def _looks_like_text(text: str) -> bool:
     if not text.strip():
         return False
@@ -77,15 +103,26 @@ def source_name(path: Path, root: Path | None) -> str:
 def load_report(path: Path, root: Path | None = None) -> RawReport:
     """Read one report file. Raises `IngestError` naming the file when it cannot be used."""
     source = source_name(path, root)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"{source}: unsupported file type {path.suffix!r}; use .txt or .md.")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(f"{source}: unsupported file type {path.suffix!r}; use .txt, .md, .html, .docx or .pdf.")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{source}: cannot read the file ({exc.strerror}).") from exc
     if len(data) > MAX_BYTES:
         raise IngestError(f"{source}: {len(data)} bytes is larger than the {MAX_BYTES} byte limit.")
-    text, encoding = decode_bytes(data, source)
+    page_starts: list[int] | None = None
+    if suffix in DOCUMENT_CONVERTERS:
+        if not data:
+            raise IngestError(f"{source}: the file is empty; nothing to ingest.")
+        encoding = suffix[1:]
+        text, page_starts = DOCUMENT_CONVERTERS[suffix](data, source)
+    elif suffix in HTML_SUFFIXES:
+        html, encoding = decode_html(data, source)
+        text, page_starts = html_to_text(html, source)
+    else:
+        text, encoding = decode_bytes(data, source)
     if not _looks_like_text(text):
         raise IngestError(f"{source}: looks binary, not a text report.")
     return RawReport(
@@ -94,6 +131,7 @@ def load_report(path: Path, root: Path | None = None) -> RawReport:
         text=text,
         encoding=encoding,
         content_hash=hashlib.sha256(data).hexdigest(),
+        page_starts=tuple(page_starts) if page_starts is not None else None,
     )
 
 

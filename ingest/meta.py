@@ -165,6 +165,7 @@ def extract_meta(
         published=published,
         content_hash=raw.content_hash,
         n_chars=len(raw.text),
+        page_starts=list(raw.page_starts) if raw.page_starts is not None else None,
     )
 
 

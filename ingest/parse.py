@@ -183,7 +183,8 @@ def _mark_tail(lines: list[Line]) -> None:
             continue
         s = strip_markup(ln.raw)
         if ln.kind == "content":
-            if seen_content and prev_final and len(s) <= 40 and s[-1] not in _SENT_FINAL:
+            # (a table row, cells joined by ｜ in text converted from HTML or Word, is no signature)
+            if seen_content and prev_final and len(s) <= 40 and s[-1] not in _SENT_FINAL and "｜" not in s:
                 for j in range(i, len(lines)):
                     if lines[j].kind not in ("blank", "boilerplate", "date"):
                         lines[j].kind = "tail"

@@ -114,9 +114,9 @@ def test_binary_bytes_without_nul_are_rejected_not_decoded_as_garbage() -> None:
 
 
 def test_unsupported_file_type_is_rejected_naming_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(b"%PDF-1.7\n")
-    with pytest.raises(IngestError, match=r"report\.pdf.*unsupported"):
+    path = tmp_path / "report.doc"  # the old binary Word format: only .docx is read
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    with pytest.raises(IngestError, match=r"report\.doc.*unsupported"):
         load_report(path)
 
 
