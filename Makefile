@@ -40,8 +40,13 @@ eval: install
 	$(PY) -m ingest -q
 	$(PY) -m eval run --gold eval/gold/gold.jsonl --out eval/out/latest
 
+# Benchmarks (BENCHMARKS.md): the sample corpus, then 5 → 1,000 reports against a LangChain baseline.
+# matplotlib draws the chart and is a bench-only dependency, installed here rather than in pyproject.
 bench: install
+	$(PY) -m pip install -q "matplotlib>=3.8,<4"
+	$(PY) -m ingest -q
 	$(PY) bench/run.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf .data eval/out bench/out

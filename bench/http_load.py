@@ -2,7 +2,7 @@
 
 Starts `python -m bot serve` in a subprocess against the index built by `make run` (.data/index), sends the
 gold questions round-robin with httpx, and prints requests/s and latency percentiles per concurrency.
-Usage: python bench/http_load.py [--requests N] [--workers W]
+Usage: python bench/http_load.py [--requests N] [--workers W] [--index DIR]
 """
 
 from __future__ import annotations
@@ -62,11 +62,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--index", type=Path, help="index folder to serve (default: the settings', .data/index)")
     args = ap.parse_args()
     gold = ROOT / "eval/gold/gold.jsonl"
     questions = [json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x]
     port = free_port()
     env = {**os.environ, "REPORTQA_RATE_LIMIT_PER_MINUTE": "1000000", "REPORTQA_LOG_LEVEL": "warning"}
+    if args.index:
+        env["REPORTQA_INDEX_DIR"] = str(args.index.resolve())
     cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(args.workers)]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -1,0 +1,199 @@
+"""Server mode against a real Chroma server: `chroma run` on 127.0.0.1, started and stopped by this module.
+
+One setting (`chroma_host`) switches the index from embedded Chroma to the server; everything else (the
+generation folders, BM25 on disk, the CURRENT pointer) stays the same, so several workers sharing
+`index_dir` see a re-ingest whichever Chroma they use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import SAMPLE_NAMES
+
+from bot.embed import HashEmbedder
+from bot.pipeline import ReportQA
+from bot.settings import Settings
+from bot.store import IndexHandle, chroma_client, collection_name, read_current
+from bot.types import Answer
+from ingest.index import ingest
+from ingest.load import load_report
+
+MakeSettings = Callable[..., Settings]
+QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+SOURCE = "000_31e41020e1499160.txt"
+FACT_FROM = "行政机关负责人出庭28件"
+FACT_TO = "行政机关负责人出庭29件"
+OTHER = "003_a5f592639eb2b6b4.txt"
+STARTUP_SECONDS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real Chroma server (`chroma run`, from the chromadb package) on a free loopback port."""
+    exe = Path(sys.executable).with_name("chroma")
+    found = str(exe) if exe.exists() else shutil.which("chroma")
+    assert found, "the `chroma` command of the chromadb package is missing: pip install chromadb"
+    root = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    log = open(root / "server.log", "wb")  # noqa: SIM115 - closed below, after the server
+    proc = subprocess.Popen(
+        [found, "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited with {proc.returncode}: {(root / 'server.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not answer its heartbeat within {STARTUP_SECONDS}s")
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def server_settings(make_settings: MakeSettings, chroma_port: int, tmp_path: Path) -> Settings:
+    """Server-mode settings with a collection prefix of their own, so tests never see each other's data."""
+    return make_settings(chroma_host="127.0.0.1", chroma_port=chroma_port, collection_prefix=f"t{tmp_path.name}"[-30:])
+
+
+def _server_collections(settings: Settings) -> set[str]:
+    return {
+        c.name
+        for c in chroma_client(settings, None).list_collections()
+        if c.name.startswith(settings.collection_prefix + "-")
+    }
+
+
+def _generations(index_dir: Path) -> set[str]:
+    return {p.name for p in index_dir.iterdir() if p.name.startswith("gen-")}
+
+
+def _qa(settings: Settings) -> ReportQA:
+    """What one API worker holds: its own index handle and embedder, reading the shared index_dir."""
+    return ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), k=settings.retrieval_k)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _assert_cites(ans: Answer, fact: str, reports_dir: Path) -> None:
+    assert ans.answerable, ans.answer
+    assert fact.removeprefix("行政机关负责人出庭") in ans.answer
+    assert ans.citations, ans.answer
+    for c in ans.citations:
+        assert load_report(reports_dir / c.source).text[c.start : c.end] == c.quote
+    assert any(c.source == SOURCE and fact in c.quote for c in ans.citations)
+
+
+def test_server_mode_ingests_vectors_into_the_server_and_answers_with_citations(
+    reports_dir: Path, server_settings: Settings
+) -> None:
+    summary = ingest([reports_dir], server_settings, HashEmbedder())
+    gen = summary.generation
+    assert gen is not None and summary.reports == len(SAMPLE_NAMES) and summary.errors == []
+    # the vectors live in the server, not in the generation folder
+    assert not (server_settings.index_dir / gen / "chroma").exists()
+    name = collection_name(server_settings, gen)
+    assert _server_collections(server_settings) == {name}
+    assert chroma_client(server_settings, None).get_collection(name).count() == summary.chunks
+
+    qa = _qa(server_settings)
+    data = qa.index.get()
+    assert data.manifest["chroma"] == "server"
+    dense = qa.retriever.dense_ranking(data, QUESTION, None)
+    assert dense, "dense retrieval through the Chroma server returned nothing"
+    hits = qa.retriever.retrieve(QUESTION)
+    assert any(h.ranks.get("dense") for h in hits)
+    _assert_cites(qa.ask(QUESTION), FACT_FROM, reports_dir)
+
+
+def test_embedded_and_server_modes_retrieve_the_same_chunks(
+    reports_dir: Path, server_settings: Settings, make_settings: MakeSettings
+) -> None:
+    embedded = make_settings(index_dir=server_settings.index_dir.with_name("embedded-index"))
+    assert embedded.chroma_host is None
+    ingest([reports_dir], embedded, HashEmbedder())
+    ingest([reports_dir], server_settings, HashEmbedder())
+    a, b = _qa(embedded), _qa(server_settings)
+    assert a.index.get().manifest["chroma"] == "embedded" and b.index.get().manifest["chroma"] == "server"
+    for question in (
+        QUESTION,
+        "两江新区2020年受理了多少劳动争议案件？",
+        "海珠区碰到老板欠薪跑路，人社和公安怎么配合的？",
+    ):
+        da, db = a.index.get(), b.index.get()
+        assert [p for p, _ in a.retriever.dense_ranking(da, question, None)][:5] == [
+            p for p, _ in b.retriever.dense_ranking(db, question, None)
+        ][:5]
+        assert [h.chunk.id for h in a.retriever.retrieve(question)] == [
+            h.chunk.id for h in b.retriever.retrieve(question)
+        ]
+
+
+def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_collections(
+    reports_dir: Path, server_settings: Settings
+) -> None:
+    first = ingest([reports_dir], server_settings, HashEmbedder()).generation
+    workers = [_qa(server_settings), _qa(server_settings)]
+    for qa in workers:
+        assert qa.index.get().generation == first
+        _assert_cites(qa.ask(QUESTION), FACT_FROM, reports_dir)
+
+    _edit(reports_dir / SOURCE, FACT_FROM, FACT_TO)
+    second_summary = ingest([reports_dir], server_settings, HashEmbedder())
+    second = second_summary.generation
+    assert second != first and (second_summary.parsed, second_summary.reused) == (1, len(SAMPLE_NAMES) - 1)
+    assert read_current(server_settings.index_dir) == second
+    for qa in workers:  # both workers reload on their next request, and agree with the files
+        assert qa.index.get().generation == second
+        _assert_cites(qa.ask(QUESTION), FACT_TO, reports_dir)
+        assert qa.index.get().collection.count() == second_summary.chunks
+    # the previous generation is kept for readers still holding it, on disk and on the server
+    assert _generations(server_settings.index_dir) == {first, second}
+    assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (first, second)}
+
+    _edit(reports_dir / OTHER, "一是强化法治建设统筹协调力度", "一是全面强化法治建设统筹协调力度")
+    third = ingest([reports_dir], server_settings, HashEmbedder()).generation
+    assert _generations(server_settings.index_dir) == {second, third}
+    assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (second, third)}
+    for qa in workers:
+        assert qa.index.get().generation == third
+        _assert_cites(qa.ask(QUESTION), FACT_TO, reports_dir)
+
+    # an unchanged re-ingest neither writes a generation nor touches the server
+    again = ingest([reports_dir], server_settings, HashEmbedder())
+    assert again.unchanged and again.generation == third
+    assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (second, third)}
