@@ -103,7 +103,7 @@ class HybridRetriever:
 
     def _exact_ranking(self, data: IndexData, vec: list[float], positions: np.ndarray) -> list[tuple[int, float]]:
         """Cosine similarity of the query to each given chunk, best first (the pool's worth)."""
-        if positions.size == 0:
+        if positions.size == 0 or data.collection is None:
             return []
         ids = [data.chunks[int(p)].id for p in positions]
         got = data.collection.get(ids=ids, include=["embeddings"])
