@@ -197,3 +197,66 @@ def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_coll
     again = ingest([reports_dir], server_settings, HashEmbedder())
     assert again.unchanged and again.generation == third
     assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (second, third)}
+
+
+def _start_chroma(data: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    exe = Path(sys.executable).with_name("chroma")
+    cmd = [
+        str(exe) if exe.exists() else "chroma",
+        "run",
+        "--path",
+        str(data),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail("chroma run did not start")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_chroma_server_down_readiness_false_answers_continue_then_recovery(
+    make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.server import create_app
+
+    port = _free_port()
+    proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")
+    try:
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, collection_prefix="down")
+        reports = tmp_path / "reports"
+        reports.mkdir()
+        for name in SAMPLE_NAMES:
+            shutil.copyfile(Path("data/reports") / name, reports / name)
+        ingest([reports], settings, HashEmbedder())
+        client = TestClient(create_app(settings, qa=_qa(settings)))
+        assert client.get("/readyz").status_code == 200
+        _stop(proc)  # the Chroma server goes away
+        r = client.post("/api/chat", json={"question": QUESTION})
+        assert r.status_code == 200 and "28件" in r.json()["answer"]  # BM25 keeps answering
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["ready"] is False and "unavailable" in ready.json()["degraded"]
+        proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")  # and comes back
+        assert "28件" in client.post("/api/chat", json={"question": QUESTION}).json()["answer"]
+        assert client.get("/readyz").status_code == 200
+    finally:
+        _stop(proc)
