@@ -47,6 +47,7 @@ bench: install
 	$(PY) -m ingest -q
 	$(PY) bench/run.py
 	$(PY) bench/scale.py
+	$(PY) bench/whatif.py
 
 clean:
 	rm -rf .data eval/out bench/out
