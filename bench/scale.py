@@ -268,6 +268,9 @@ def child_query(corpus: str, index: str, repeat: int = 2) -> dict[str, Any]:
             "pass_rate": round(agg["pass_rate"], 4),
             "ask": _pct(lat),
             "n_asks": len(lat),
+            # the scored pass asks every question for the first time in this process: the answerer still
+            # has to count the document frequency of the question's new terms (a scan of every chunk)
+            "first_ask": _pct([r.latency_ms for r in records]),
         }
     out["retrieval"] = _time_components(configs["hybrid"], items, repeat)
     out["peak_rss_mb"] = _peak_rss_mb()
