@@ -42,6 +42,9 @@ _HOW = re.compile(r"怎么|如何|怎样|为啥|为什么|原因|干嘛|干什�
 _PEOPLE = re.compile(r"(哪些|哪几位|哪位)(领导|人|同志|专家|人员)")
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|会不会|吗[？?]*$|没有[？?]*$")
 
+# a question about the places inside the one it names ("武汉各区", "全市各区县", "下辖")
+_ACROSS = re.compile(r"各(?:个)?(?:区|县|市|州|地|盟|旗)|区县|县区|县市区|所辖|下辖|辖区内")
+
 _UNIT = re.compile(
     r"几\s*个?\s*([件次家人项场名宗部条期位户天]|学时)|多少\s*个?\s*([件次家人项场名宗部条期位户天万])|(?:几|多少)\s*(个)"
 )
@@ -144,38 +147,43 @@ class QueryParser:
             if r.issuer:
                 names.append(r.issuer)
         add_words(names)
-        self._alias: list[tuple[str, str, ReportMeta]] = []  # (alias, canonical name, report)
+        aliases: dict[str, str] = {}  # alias → canonical place name
+        self._covering: dict[str, set[str]] = {}  # place → every report for it or somewhere inside it
+        self._own: dict[str, set[str]] = {}  # place → the reports whose most specific level it is
+        self._inside: set[tuple[str, str]] = set()  # (outer, inner) place pairs, e.g. (武汉市, 江岸区)
         for r in self.reports:
-            for name in (r.region.district, r.region.city, r.region.province):
-                if not name:
-                    continue
-                self._alias.append((name, name, r))
-                s = places.stem(name)
-                if s != name:
-                    self._alias.append((s, name, r))
-        self._alias.sort(key=lambda t: -len(t[0]))
+            levels = r.region.names()  # most specific first
+            for name in levels:
+                aliases.setdefault(name, name)
+                aliases.setdefault(places.stem(name), name)
+                self._covering.setdefault(name, set()).add(r.report_id)
+            if levels:
+                self._own.setdefault(levels[0], set()).add(r.report_id)
+            for i, inner in enumerate(levels):
+                for outer in levels[i + 1 :]:
+                    if outer != inner:
+                        self._inside.add((outer, inner))
+        self._alias = sorted(aliases.items(), key=lambda t: -len(t[0]))
+        self._known_districts = {r.region.district for r in self.reports if r.region.district}
+        self._by_id = {r.report_id: r for r in self.reports}
 
     def _regions_in(self, text: str) -> tuple[list[str], list[str], set[str]]:
-        """(known canonical names, unknown place names, matching report ids) mentioned in text."""
+        """(known canonical names, unknown place names, matching report ids) mentioned in text.
+
+        The most specific place named wins: "武汉市江岸区" means the district's reports, not every report of
+        武汉. A place named alone means its own reports when it has any ("武汉人社局" → the city bureau's
+        report, not also those of its districts), unless the question asks across the places inside it
+        ("武汉各区……").
+        """
         known: list[str] = []
-        ids: set[str] = set()
-        for alias, canon, _rep in self._alias:
+        for alias, canon in self._alias:
             if alias in text and canon not in known:
                 known.append(canon)
-        # the most specific level wins: a district excludes its city's other reports
-        for canon in known:
-            for _alias, c2, rep in self._alias:
-                if c2 == canon:
-                    ids.add(rep.report_id)
-        specific = [
-            c
-            for c in known
-            if not any(
-                c != o and any(r.region.city == c and r.region.district == o for r in self.reports) for o in known
-            )
-        ]
-        if specific != known:
-            ids = {r.report_id for r in self.reports if any(n in specific for n in r.region.names())}
+        specific = [c for c in known if not any((c, o) in self._inside for o in known)]
+        across = bool(_ACROSS.search(text))
+        ids: set[str] = set()
+        for c in specific:
+            ids |= self._covering[c] if across or not self._own.get(c) else self._own[c]
         unknown = []
         for name in places.mentions(text):
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
@@ -187,6 +195,7 @@ class QueryParser:
         q = strip_instructions(question.strip())
         prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
         known, unknown, ids = self._regions_in(q)
+        named_here = known
         years = [int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)]
         text, focus, context = q, q, ""
         if prev:
@@ -216,20 +225,20 @@ class QueryParser:
             if not known and not unknown and not ids:
                 ids = p_ids
         # "深圳龙岗区": a district no report covers, inside a known city, is still not covered
-        known_districts = {r.region.district for r in self.reports if r.region.district}
         unknown_specific = [
-            u for u in unknown if u.endswith(("区", "县")) and known and not any(k in known_districts for k in known)
+            u
+            for u in unknown
+            if u.endswith(("区", "县")) and known and not any(k in self._known_districts for k in known)
         ]
         if unknown_specific:
             ids = set()
         qtype, unit = classify(focus)
-        covering = [r for r in self.reports if r.report_id in ids] if ids else []
+        covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
         uncovered = []
         for y in years:
             if covering and not any(y in r.years for r in covering):
                 uncovered.append(y)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
-        named_here = self._regions_in(q)[0]
         compare = len(ids) > 1 and (bool(_COMPARE.search(q)) or len(named_here) > 1)
         if compare and qtype not in ("count", "percent", "amount", "list"):
             qtype = "count" if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?")) else "compare"

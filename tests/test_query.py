@@ -1,0 +1,102 @@
+"""Which reports a question selects, on a catalog of nested places (a province, a city, its districts).
+
+The catalog is made up here, so the rules are checked on place names no sample uses.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.query import QueryParser
+from bot.types import HistoryTurn, ReportMeta, Region
+
+
+def _meta(rid: str, issuer: str, province: str | None, city: str | None, district: str | None, year: int) -> ReportMeta:
+    return ReportMeta(
+        report_id=rid,
+        source=f"{rid}.txt",
+        title=f"{issuer}{year}年法治政府建设年度报告",
+        issuer=issuer,
+        region=Region(province=province, city=city, district=district),
+        years=[year],
+    )
+
+
+CATALOG = [
+    _meta("prov", "江西省司法厅", "江西省", None, None, 2022),
+    _meta("city", "赣州市人力资源和社会保障局", "江西省", "赣州市", None, 2022),
+    _meta("zhanggong", "赣州市章贡区人力资源和社会保障局", "江西省", "赣州市", "章贡区", 2022),
+    _meta("nankang", "赣州市南康区人力资源和社会保障局", "江西省", "赣州市", "南康区", 2021),
+    # a city with no report of its own, only two of its districts
+    _meta("xiangyang", "襄阳市襄城区司法局", "湖北省", "襄阳市", "襄城区", 2023),
+    _meta("fancheng", "襄阳市樊城区司法局", "湖北省", "襄阳市", "樊城区", 2023),
+]
+
+
+@pytest.fixture(scope="module")
+def parser() -> QueryParser:
+    return QueryParser(CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a city named alone means the city's own report, not also every district's
+        ("赣州人社局2022年举办了多少场招聘会？", ["city"]),
+        ("赣州市今年的普法工作有哪些？", ["city"]),
+        # a district named wins over its city
+        ("赣州市章贡区办了多少件行政复议案件？", ["zhanggong"]),
+        ("南康区2021年的培训情况如何？", ["nankang"]),
+        # a province named alone means the province's own report
+        ("江西省司法厅推进了哪些工作？", ["prov"]),
+        # a city named together with its province: the city
+        ("江西省赣州市的招聘会有多少场？", ["city"]),
+        # asking across the places inside a city keeps all of them
+        ("赣州各区分别办了多少场招聘会？", ["city", "nankang", "zhanggong"]),
+        ("赣州市下辖区县的培训有哪些？", ["city", "nankang", "zhanggong"]),
+        # a city without a report of its own: its districts
+        ("襄阳市有哪些普法活动？", ["fancheng", "xiangyang"]),
+        # two districts named: both, as a comparison
+        ("章贡区和南康区哪个招聘会多？", ["nankang", "zhanggong"]),
+    ],
+)
+def test_the_most_specific_place_named_selects_its_own_reports(
+    parser: QueryParser, question: str, expected: list[str]
+) -> None:
+    assert parser.parse(question).report_ids == expected
+
+
+def test_two_districts_named_are_compared(parser: QueryParser) -> None:
+    q = parser.parse("章贡区和南康区哪个招聘会多？")
+    assert q.compare
+
+
+def test_a_city_named_alone_is_not_a_comparison_of_its_districts(parser: QueryParser) -> None:
+    q = parser.parse("赣州人社局都开展了哪些招聘活动吗？")
+    assert q.report_ids == ["city"]
+    assert not q.compare
+
+
+def test_follow_up_swaps_the_city_for_one_of_its_districts(parser: QueryParser) -> None:
+    history = [
+        HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
+        HistoryTurn(role="assistant", content="…"),
+    ]
+    q = parser.parse("那章贡区呢？", history)
+    assert q.report_ids == ["zhanggong"]
+    assert "招聘会" in q.text
+
+
+def test_follow_up_without_a_place_keeps_the_city_report(parser: QueryParser) -> None:
+    history = [
+        HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
+        HistoryTurn(role="assistant", content="…"),
+    ]
+    q = parser.parse("参加的人数是多少？", history)
+    assert q.report_ids == ["city"]
+
+
+def test_an_unknown_district_inside_a_known_city_selects_nothing(parser: QueryParser) -> None:
+    q = parser.parse("赣州市瑞金区办了多少场招聘会？")
+    assert q.report_ids == []
+    assert q.unknown_regions == ["瑞金区"]
