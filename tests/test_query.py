@@ -33,6 +33,12 @@ CATALOG = [
 ]
 
 
+CITY_QUESTION = [
+    HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
+    HistoryTurn(role="assistant", content="…"),
+]
+
+
 @pytest.fixture(scope="module")
 def parser() -> QueryParser:
     return QueryParser(CATALOG)
@@ -82,7 +88,7 @@ def test_follow_up_swaps_the_city_for_one_of_its_districts(parser: QueryParser) 
         HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
         HistoryTurn(role="assistant", content="…"),
     ]
-    q = parser.parse("那章贡区呢？", history)
+    q = parser.parse("那章贡区呢？", CITY_QUESTION)
     assert q.report_ids == ["zhanggong"]
     assert "招聘会" in q.text
 
@@ -92,7 +98,7 @@ def test_follow_up_without_a_place_keeps_the_city_report(parser: QueryParser) ->
         HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
         HistoryTurn(role="assistant", content="…"),
     ]
-    q = parser.parse("参加的人数是多少？", history)
+    q = parser.parse("参加的人数是多少？", CITY_QUESTION)
     assert q.report_ids == ["city"]
 
 
