@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.query import QueryParser
-from bot.types import HistoryTurn, ReportMeta, Region
+from bot.types import HistoryTurn, Region, ReportMeta
 
 
 def _meta(rid: str, issuer: str, province: str | None, city: str | None, district: str | None, year: int) -> ReportMeta:
@@ -84,20 +84,12 @@ def test_a_city_named_alone_is_not_a_comparison_of_its_districts(parser: QueryPa
 
 
 def test_follow_up_swaps_the_city_for_one_of_its_districts(parser: QueryParser) -> None:
-    history = [
-        HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
-        HistoryTurn(role="assistant", content="…"),
-    ]
     q = parser.parse("那章贡区呢？", CITY_QUESTION)
     assert q.report_ids == ["zhanggong"]
     assert "招聘会" in q.text
 
 
 def test_follow_up_without_a_place_keeps_the_city_report(parser: QueryParser) -> None:
-    history = [
-        HistoryTurn(role="user", content="赣州人社局举办了多少场招聘会？"),
-        HistoryTurn(role="assistant", content="…"),
-    ]
     q = parser.parse("参加的人数是多少？", CITY_QUESTION)
     assert q.report_ids == ["city"]
 
