@@ -21,6 +21,7 @@ from bot import places
 from bot.analysis import STOPWORDS, normalize, sentence_spans, words
 from bot.lexicon import SYNONYMS
 from bot.query import Query
+from bot.termindex import NgramIndex
 from bot.types import Answer, Chunk, Citation, Context, Hit
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ _TITLE_KINDS = frozenset(
 _RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
 _ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
 _TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
+_CATALOG_SHOWN = 20  # a refusal names at most this many reports, then says how many there are
 _OPEN = "《“‘（(「『【"
 _CLOSE = "》”’）)」』】"
 
@@ -168,16 +170,16 @@ class TermWeights:
 
     def __init__(self, data: IndexData):
         self.generation = data.generation
-        self.texts = [normalize(c.header + c.text) for c in data.chunks]
-        self.n = max(len(self.texts), 1)
+        self.n = max(len(data.chunks), 1)
+        self.index = data.ngrams or NgramIndex.build([normalize(c.header + c.text) for c in data.chunks])
         self._cache: dict[str, float] = {}
         self._df: dict[str, int] = {}
 
     def df(self, term: str) -> int:
-        """How many chunks contain the term."""
+        """How many chunks contain the term (see bot.termindex for terms of three characters or more)."""
         d = self._df.get(term)
         if d is None:
-            d = self._df[term] = sum(1 for t in self.texts if term in t)
+            d = self._df[term] = self.index.df(term)
         return d
 
     def idf(self, term: str) -> float:
@@ -297,6 +299,8 @@ class ExtractiveAnswerer:
         self.min_coverage_fact = min_coverage_fact
         self.max_answer_chars = max_answer_chars
         self._weights: TermWeights | None = None
+        self._catalog_of: str | None = None
+        self._catalog_text = ""
 
     # ------------------------------------------------------------------ entry point
     def answer(self, prep: Prepared) -> Answer:
@@ -340,12 +344,11 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ refusals from metadata
     def metadata_refusal(self, query: Query, data: IndexData) -> str | None:
-        catalog = "、".join(sorted({r.meta.short_name for r in data.reports.values()}))
         if query.unknown_regions and not query.report_ids:
             name = query.unknown_regions[0]
             mentioned = [r for r in data.reports.values() if name in r.text]
             if not mentioned:
-                return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog}。"
+                return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{self._catalog(data)}。"
             query.report_ids = [r.meta.report_id for r in mentioned]
         if query.uncovered_years and query.report_ids:
             reps = [data.reports[r] for r in query.report_ids if r in data.reports]
@@ -356,6 +359,15 @@ class ExtractiveAnswerer:
                     )
                     return f"报告中没有{y}年的相关内容：现有的{have}。"
         return None
+
+    def _catalog(self, data: IndexData) -> str:
+        """The reports there are, by short name, for a refusal (built once per index generation)."""
+        if self._catalog_of != data.generation:
+            names = sorted({r.meta.short_name for r in data.reports.values()})
+            shown = "、".join(names[:_CATALOG_SHOWN])
+            self._catalog_text = shown if len(names) <= _CATALOG_SHOWN else f"{shown}等{len(names)}份报告"
+            self._catalog_of = data.generation
+        return self._catalog_text
 
     @staticmethod
     def _years(years: Sequence[int]) -> str:

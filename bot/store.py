@@ -2,7 +2,7 @@
 
     index_dir/
       CURRENT              name of the active generation
-      gen-<stamp>/         manifest.json, reports.json, chunks.jsonl, bm25/, chroma/ (embedded mode)
+      gen-<stamp>/         manifest.json, reports.json, chunks.jsonl, bm25/, ngrams/, chroma/ (embedded mode)
 
 Ingest builds a new generation aside and only then rewrites CURRENT (write + fsync + os.replace), so a
 crash half-way leaves the previous generation in use. Readers notice a new CURRENT and reload.
@@ -24,6 +24,7 @@ import numpy as np
 
 from bot.errors import IndexCorrupted, IndexNotFound
 from bot.settings import Settings
+from bot.termindex import NgramIndex
 from bot.types import Chunk, Citation, ReportMeta
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class IndexData:
     chunks: list[Chunk]
     bm25: Any
     collection: Any | None
+    ngrams: NgramIndex | None = None
     chunk_index: dict[str, int] = field(default_factory=dict)
     report_chunks: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -144,6 +146,8 @@ def load_generation(index_dir: Path, settings: Settings, with_dense: bool = True
             import bm25s
 
             bm25 = bm25s.BM25.load(str(path / "bm25"))
+        # generations written before the postings existed have none: the answerer builds them in memory
+        ngrams = NgramIndex.load(path / "ngrams") if (path / "ngrams").is_dir() else None
     except (IndexCorrupted, IndexNotFound):
         raise
     except FileNotFoundError as exc:
@@ -157,7 +161,7 @@ def load_generation(index_dir: Path, settings: Settings, with_dense: bool = True
     collection = None
     if with_dense and chunks and manifest.get("dense", True):
         collection = open_collection(settings, path, manifest["collection"], create=False)
-    return IndexData(gen, path, manifest, reports, chunks, bm25, collection)
+    return IndexData(gen, path, manifest, reports, chunks, bm25, collection, ngrams)
 
 
 def _client_with_retry(settings: Settings, path: Path | None, tries: int = 5) -> Any:

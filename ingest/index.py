@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.analysis import ANALYZER_VERSION, bm25_tokens
+from bot.analysis import ANALYZER_VERSION, bm25_tokens, normalize
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from bot.store import (
     read_current,
     write_current,
 )
+from bot.termindex import NgramIndex
 from bot.types import Chunk, Region
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
@@ -117,6 +118,7 @@ def code_version() -> str:
 
     import bot.analysis
     import bot.places
+    import bot.termindex
     import ingest.chunk
     import ingest.formats
     import ingest.load
@@ -125,7 +127,16 @@ def code_version() -> str:
 
     h = hashlib.sha1()
     # the loaders too: a converter that changes turns the same HTML, Word or PDF file into another text
-    for mod in (ingest.load, ingest.formats, ingest.parse, ingest.meta, ingest.chunk, bot.places, bot.analysis):
+    for mod in (
+        ingest.load,
+        ingest.formats,
+        ingest.parse,
+        ingest.meta,
+        ingest.chunk,
+        bot.places,
+        bot.analysis,
+        bot.termindex,
+    ):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:12]
 
@@ -306,6 +317,7 @@ def _write_generation(
         retriever = bm25s.BM25()
         retriever.index([bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks], show_progress=False)
         retriever.save(str(tmp / "bm25"))
+        NgramIndex.build([normalize(c.header + c.text) for c in chunks]).save(tmp / "ngrams")
     name = collection_name(settings, gen)
     dense = embedder is not None
     if dense and chunks:

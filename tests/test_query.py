@@ -98,3 +98,18 @@ def test_an_unknown_district_inside_a_known_city_selects_nothing(parser: QueryPa
     q = parser.parse("赣州市瑞金区办了多少场招聘会？")
     assert q.report_ids == []
     assert q.unknown_regions == ["瑞金区"]
+
+
+def test_a_refusal_for_an_unknown_place_names_a_long_catalog_briefly() -> None:
+    from types import SimpleNamespace
+
+    from bot.extractive import ExtractiveAnswerer
+
+    metas = [_meta(f"r{i:03d}", f"第{i}区司法局", "江西省", "赣州市", f"第{i}区", 2020 + i % 5) for i in range(60)]
+    data = SimpleNamespace(generation="g1", reports={m.report_id: SimpleNamespace(meta=m, text="") for m in metas})
+    query = QueryParser(metas).parse("海南省三亚市办了多少件行政复议案件？")
+    assert query.report_ids == []
+    message = ExtractiveAnswerer().metadata_refusal(query, data)  # type: ignore[arg-type]
+    assert message is not None and "海南省" in message
+    assert "等60份报告" in message
+    assert message.count("司法局") == 20
