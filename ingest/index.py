@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PARSER_VERSION = 1
 MANIFEST_NAMES = ("reports.toml",)
+TOKENS_FILE = "bm25_tokens.jsonl"  # each chunk's BM25 tokens, in the order of chunks.jsonl
 _CHROMA_BATCH = 2000
 
 
@@ -162,16 +163,37 @@ def _previous(index_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
         return None, None
 
 
-def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]]]:
+def _old_records(
+    index_dir: Path, gen: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]], dict[str, list[str]]]:
+    """The previous generation's reports and chunks by source, and its chunks' BM25 tokens by chunk id."""
     path = index_dir / gen
     reports = {r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))}
     chunks: dict[str, list[Chunk]] = {}
+    ids: list[str] = []
     with open(path / "chunks.jsonl", encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 c = Chunk.from_json(json.loads(line))
                 chunks.setdefault(c.source, []).append(c)
-    return reports, chunks
+                ids.append(c.id)
+    tokens: dict[str, list[str]] = {}
+    try:  # absent in generations written before tokens were kept: every chunk is tokenised again
+        with open(path / TOKENS_FILE, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f if line.strip()]
+        if len(lines) == len(ids):
+            tokens = dict(zip(ids, lines, strict=True))
+    except (OSError, ValueError) as exc:
+        log.info("previous BM25 tokens not reusable (%s); tokenising every chunk", exc)
+    return reports, chunks, tokens
+
+
+def _reuse(chunks: list[Chunk], old_tokens: dict[str, list[str]], into: dict[str, list[str]]) -> list[Chunk]:
+    """Chunks taken over from the previous generation unchanged, their BM25 tokens with them."""
+    for c in chunks:
+        if c.id in old_tokens:
+            into[c.id] = old_tokens[c.id]
+    return chunks
 
 
 def ingest(
@@ -197,15 +219,17 @@ def ingest(
         prev_files: dict[str, Any] = (prev_manifest or {}).get("files", {}) if reusable else {}
         old_reports: dict[str, dict[str, Any]] = {}
         old_chunks: dict[str, list[Chunk]] = {}
+        old_tokens: dict[str, list[str]] = {}
         if reusable and prev_gen:
             try:
-                old_reports, old_chunks = _old_records(index_dir, prev_gen)
+                old_reports, old_chunks, old_tokens = _old_records(index_dir, prev_gen)
             except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
                 log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
-                reusable, prev_files, old_reports, old_chunks = False, {}, {}, {}
+                reusable, prev_files, old_reports, old_chunks, old_tokens = False, {}, {}, {}, {}
 
         records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []
+        tokens: dict[str, list[str]] = {}  # BM25 tokens of the chunks taken over unchanged, by chunk id
         file_state: dict[str, Any] = {}
         iterator: Any = sources
         if progress:
@@ -226,7 +250,7 @@ def ingest(
                 log.error("%s", exc)
                 if source in old_reports:  # keep the last good version rather than lose it
                     records.append(old_reports[source])
-                    chunks.extend(old_chunks.get(source, []))
+                    chunks.extend(_reuse(old_chunks.get(source, []), old_tokens, tokens))
                     file_state[source] = prev_files[source]
                     summary.reused += 1
                 continue
@@ -235,7 +259,7 @@ def ingest(
             prev = prev_files.get(source)
             if prev and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key:
                 records.append(old_reports[source])
-                chunks.extend(old_chunks.get(source, []))
+                chunks.extend(_reuse(old_chunks.get(source, []), old_tokens, tokens))
                 summary.reused += 1
             else:
                 report = parse_text(raw)
@@ -267,7 +291,7 @@ def ingest(
         summary.generation = gen
         cached = CachedEmbedder(embedder, settings.cache_dir) if embedder else None
         try:
-            _write_generation(index_dir, gen, settings, records, chunks, cached, key, file_state, progress)
+            _write_generation(index_dir, gen, settings, records, chunks, cached, key, file_state, progress, tokens)
         except BaseException:
             shutil.rmtree(index_dir / gen, ignore_errors=True)
             if settings.chroma_host:
@@ -302,6 +326,7 @@ def _write_generation(
     key: dict[str, Any],
     file_state: dict[str, Any],
     progress: bool,
+    reused_tokens: dict[str, list[str]] | None = None,
 ) -> None:
     # Written in place under a name CURRENT does not point to yet; the manifest is written last.
     tmp = index_dir / gen
@@ -314,8 +339,14 @@ def _write_generation(
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+        # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
+        known = reused_tokens or {}
+        tokens = [known.get(c.id) or bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks]
+        with open(tmp / TOKENS_FILE, "w", encoding="utf-8") as f:
+            for t in tokens:
+                f.write(json.dumps(t, ensure_ascii=False) + "\n")
         retriever = bm25s.BM25()
-        retriever.index([bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks], show_progress=False)
+        retriever.index(tokens, show_progress=False)
         retriever.save(str(tmp / "bm25"))
         NgramIndex.build([normalize(c.header + c.text) for c in chunks]).save(tmp / "ngrams")
     name = collection_name(settings, gen)

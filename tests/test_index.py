@@ -262,3 +262,38 @@ def test_ingest_of_two_folders_indexes_the_reports_of_both(tmp_path: Path, make_
     shutil.copyfile(SAMPLES_DIR / SAMPLE_NAMES[1], b / SAMPLE_NAMES[1])
     summary = ingest([a, b], make_settings(), None)
     assert summary.reports == 2
+
+
+def test_reingest_tokenises_only_the_changed_report_and_ranks_like_a_rebuild(
+    reports_dir: Path, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.index as index_module
+    from bot.retrieve import HybridRetriever
+
+    settings = make_settings()
+    ingest([reports_dir], settings, None)
+    _edit(reports_dir / CHANGED, CHANGED_FROM, CHANGED_TO)
+    tokenised: list[str] = []
+    real = index_module.bm25_tokens
+
+    def recording(text: str) -> list[str]:
+        tokenised.append(text)
+        return real(text)
+
+    monkeypatch.setattr(index_module, "bm25_tokens", recording)
+    ingest([reports_dir], settings, None)
+    data = load_generation(settings.index_dir, settings)
+    changed = [c for c in data.chunks if c.source == CHANGED]
+    assert changed and len(tokenised) == len(changed)
+    assert set(tokenised) == {c.header + "\n" + c.text for c in changed}
+
+    monkeypatch.setattr(index_module, "bm25_tokens", real)
+    rebuilt = make_settings(index_dir=settings.index_dir.with_name("rebuilt"))
+    ingest([reports_dir], rebuilt, None)
+    fresh = load_generation(rebuilt.index_dir, rebuilt)
+    incremental = HybridRetriever(IndexHandle(settings.index_dir, settings, with_dense=False), None)
+    scratch = HybridRetriever(IndexHandle(rebuilt.index_dir, rebuilt, with_dense=False), None)
+    for question in ("行政复议案件数量", "统筹协调力度", "普法宣传活动", "招聘会"):
+        a = [(data.chunks[i].id, round(s, 4)) for i, s in incremental.bm25_ranking(data, question, None)]
+        b = [(fresh.chunks[i].id, round(s, 4)) for i, s in scratch.bm25_ranking(fresh, question, None)]
+        assert a and a == b
