@@ -1,16 +1,12 @@
-"""What would keep recall flat at 1,000 reports: two candidate changes, tried on the indexes bench/scale.py built.
+"""A candidate change for recall at 1,000 reports, tried on the indexes bench/scale.py built.
 
-The scale benchmark loses gold answers at 1,000 reports for two reasons this script isolates:
-
-- city-first: a question naming a city and no district ("武汉人社局…") selects every report of that city, the
-  city bureau's and its districts' alike, so the 武汉市 report competes with ~70 district reports (and a
-  "都…吗" question turns into a 75-way comparison). Candidate fix in `bot/query.py`: when a city is named
-  without a district and the city's own (district-less) reports exist, keep those.
 - report-idf: BM25 scores use the corpus-wide IDF even when the question names its report, so the ranking of
   one report's 30 chunks shifts as other reports are added (terms common elsewhere lose weight). Candidate
   fix in `bot/retrieve.py`: with a report filter, weight each query term by its IDF among the filtered chunks.
 
-Both are implemented here as subclasses, for measurement only; nothing in bot/ changes.
+It is implemented here as a subclass, for measurement only; nothing in bot/ changes. (A second candidate
+measured here before, city-first, "a city named without a district means the city's own reports", was
+adopted in `bot/query.py` and is part of "as is" now.)
 Usage: python bench/whatif.py [--sizes 5,1000]   (after bench/scale.py)
 """
 
@@ -32,44 +28,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import ReportQA  # noqa: E402
-from bot.query import Query, QueryParser  # noqa: E402
 from bot.retrieve import HybridRetriever  # noqa: E402
 from bot.store import IndexData  # noqa: E402
-from bot.types import HistoryTurn  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results"
-
-
-class CityFirstParser(QueryParser):
-    """A city named without any of its districts means the city's own reports, when there are any."""
-
-    def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
-        q = super().parse(question, history)
-        if len(q.report_ids) < 2:
-            return q
-        by_id = {r.report_id: r for r in self.reports}
-        ids = set(q.report_ids)
-        for city in q.regions:
-            if any(by_id[i].region.district and by_id[i].region.district in q.regions for i in ids):
-                continue  # a district of some city is named: the query parser's own rule applies
-            own = {i for i in ids if by_id[i].region.city == city and not by_id[i].region.district}
-            others = {i for i in ids if by_id[i].region.city == city and by_id[i].region.district}
-            if own and others:
-                ids -= others
-        if ids != set(q.report_ids):
-            q.report_ids = sorted(ids)
-            q.compare = q.compare and len(ids) > 1
-        return q
-
-
-class CityFirstQA(ReportQA):
-    def parser(self) -> QueryParser:
-        data = self.index.get()
-        if self._parser is None or self._parser_gen != data.generation:
-            self._parser = CityFirstParser([r.meta for r in data.reports.values()])
-            self._parser_gen = data.generation
-        return self._parser
 
 
 class ReportIdfRetriever(HybridRetriever):
@@ -141,13 +104,8 @@ def main() -> int:
         settings = Settings(_env_file=None, index_dir=index)  # type: ignore[call-arg]
         handle = IndexHandle(index, settings)
         row: dict[str, Any] = {"index": index.name}
-        for name, qa_cls, report_idf in (
-            ("as is", ReportQA, False),
-            ("city-first", CityFirstQA, False),
-            ("report-idf", ReportQA, True),
-            ("both", CityFirstQA, True),
-        ):
-            qa = qa_cls(handle, embedder, k=settings.retrieval_k)
+        for name, report_idf in (("as is", False), ("report-idf", True)):
+            qa = ReportQA(handle, embedder, k=settings.retrieval_k)
             if report_idf:
                 qa.retriever = ReportIdfRetriever(handle, embedder, k=qa.k, pool=qa.retriever.pool)
             t0 = time.perf_counter()
