@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.analysis import ANALYZER_VERSION, bm25_tokens, normalize
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 PARSER_VERSION = 1
 MANIFEST_NAMES = ("reports.toml",)
-TOKENS_FILE = "bm25_tokens.jsonl"  # each chunk's BM25 tokens, in the order of chunks.jsonl
+TOKENS_DIR = "bm25_tokens"  # each chunk's BM25 tokens, in the order of chunks.jsonl
 _CHROMA_BATCH = 2000
 
 
@@ -163,37 +165,67 @@ def _previous(index_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
         return None, None
 
 
-def _old_records(
-    index_dir: Path, gen: str
-) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]], dict[str, list[str]]]:
-    """The previous generation's reports and chunks by source, and its chunks' BM25 tokens by chunk id."""
+def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]]]:
+    """The previous generation's reports and chunks, by source."""
     path = index_dir / gen
     reports = {r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))}
     chunks: dict[str, list[Chunk]] = {}
-    ids: list[str] = []
     with open(path / "chunks.jsonl", encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 c = Chunk.from_json(json.loads(line))
                 chunks.setdefault(c.source, []).append(c)
-                ids.append(c.id)
-    tokens: dict[str, list[str]] = {}
-    try:  # absent in generations written before tokens were kept: every chunk is tokenised again
-        with open(path / TOKENS_FILE, encoding="utf-8") as f:
-            lines = [json.loads(line) for line in f if line.strip()]
-        if len(lines) == len(ids):
-            tokens = dict(zip(ids, lines, strict=True))
-    except (OSError, ValueError) as exc:
+    return reports, chunks
+
+
+def _save_tokens(folder: Path, tokens: list[list[str]]) -> None:
+    """Each chunk's BM25 tokens, in chunk order, as ids into a vocabulary (a third of the size of JSON)."""
+    folder.mkdir()
+    vocab: dict[str, int] = {}
+    flat = [vocab.setdefault(t, len(vocab)) for toks in tokens for t in toks]
+    np.save(folder / "ids.npy", np.asarray(flat, dtype=np.int32))
+    np.save(folder / "offsets.npy", np.cumsum([0] + [len(t) for t in tokens], dtype=np.int64))
+    (folder / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
+
+
+def _load_tokens(folder: Path, chunks: list[Chunk]) -> dict[str, list[str]]:
+    """The saved tokens of `chunks` (the generation's chunks, in order), by chunk id; {} when unusable."""
+    try:
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        ids = np.load(folder / "ids.npy")
+        offsets = np.load(folder / "offsets.npy")
+        if offsets.size != len(chunks) + 1 or int(offsets[-1]) != ids.size:
+            raise ValueError(f"{offsets.size - 1} token lists for {len(chunks)} chunks")
+        bounds = offsets.tolist()
+        flat = [vocab[i] for i in ids.tolist()]
+        return {c.id: flat[bounds[i] : bounds[i + 1]] for i, c in enumerate(chunks)}
+    except (OSError, ValueError, IndexError) as exc:  # absent before tokens were kept, or damaged: tokenise
         log.info("previous BM25 tokens not reusable (%s); tokenising every chunk", exc)
-    return reports, chunks, tokens
+        return {}
 
 
-def _reuse(chunks: list[Chunk], old_tokens: dict[str, list[str]], into: dict[str, list[str]]) -> list[Chunk]:
-    """Chunks taken over from the previous generation unchanged, their BM25 tokens with them."""
-    for c in chunks:
-        if c.id in old_tokens:
-            into[c.id] = old_tokens[c.id]
-    return chunks
+def _file_sizes(gen_path: Path) -> dict[str, int]:
+    """Sizes of the generation's own files (not Chroma's, which its clients may touch): a cheap damage check."""
+    return {
+        str(f.relative_to(gen_path)): f.stat().st_size
+        for f in sorted(gen_path.rglob("*"))
+        if f.is_file() and f.name != "manifest.json" and f.relative_to(gen_path).parts[0] != "chroma"
+    }
+
+
+def _intact(index_dir: Path, gen: str, manifest: dict[str, Any]) -> bool:
+    sizes = manifest.get("sizes")
+    try:
+        return bool(sizes) and _file_sizes(index_dir / gen) == sizes
+    except OSError:
+        return False
+
+
+def _parse(raw: Any, over: dict[str, Any], chunk_tokens: int) -> tuple[dict[str, Any], list[Chunk]]:
+    report = parse_text(raw)
+    apply_overrides(report, over)
+    record = {"meta": report.meta.model_dump(), "sections": report.section_dicts(), "text": raw.text}
+    return record, chunk_report(report, chunk_tokens)
 
 
 def ingest(
@@ -215,28 +247,18 @@ def ingest(
     with ingest_lock(index_dir):
         prev_gen, prev_manifest = (None, None) if rebuild else _previous(index_dir)
         key = _settings_key(settings, embedder)
-        reusable = prev_manifest is not None and prev_manifest.get("settings") == key
+        reusable = prev_gen is not None and prev_manifest is not None and prev_manifest.get("settings") == key
         prev_files: dict[str, Any] = (prev_manifest or {}).get("files", {}) if reusable else {}
-        old_reports: dict[str, dict[str, Any]] = {}
-        old_chunks: dict[str, list[Chunk]] = {}
-        old_tokens: dict[str, list[str]] = {}
-        if reusable and prev_gen:
-            try:
-                old_reports, old_chunks, old_tokens = _old_records(index_dir, prev_gen)
-            except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
-                log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
-                reusable, prev_files, old_reports, old_chunks, old_tokens = False, {}, {}, {}, {}
 
-        records: list[dict[str, Any]] = []
-        chunks: list[Chunk] = []
-        tokens: dict[str, list[str]] = {}  # BM25 tokens of the chunks taken over unchanged, by chunk id
+        # 1. What changed, from the files' hashes alone: the previous generation is not read yet.
+        plan: list[tuple[str, Path, Path | None, Any]] = []  # (source, file, root, (raw, overrides) to parse)
         file_state: dict[str, Any] = {}
+        seen_sources: set[str] = set()
         iterator: Any = sources
         if progress:
             from tqdm import tqdm
 
-            iterator = tqdm(sources, desc="parsing", unit="file")
-        seen_sources: set[str] = set()
+            iterator = tqdm(sources, desc="reading", unit="file")
         for f, root in iterator:
             source = source_name(f, root)
             if source in seen_sources:
@@ -248,44 +270,69 @@ def ingest(
             except IngestError as exc:
                 summary.errors.append(str(exc))
                 log.error("%s", exc)
-                if source in old_reports:  # keep the last good version rather than lose it
-                    records.append(old_reports[source])
-                    chunks.extend(_reuse(old_chunks.get(source, []), old_tokens, tokens))
+                if source in prev_files:  # keep the last good version rather than lose it
+                    plan.append((source, f, root, None))
                     file_state[source] = prev_files[source]
-                    summary.reused += 1
                 continue
             over = overrides.get(source, {})
             over_key = json.dumps(over, sort_keys=True, ensure_ascii=False)
             prev = prev_files.get(source)
-            if prev and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key:
-                records.append(old_reports[source])
-                chunks.extend(_reuse(old_chunks.get(source, []), old_tokens, tokens))
-                summary.reused += 1
-            else:
-                report = parse_text(raw)
-                apply_overrides(report, over)
-                report_chunks = chunk_report(report, settings.chunk_tokens)
-                records.append(
-                    {
-                        "meta": report.meta.model_dump(),
-                        "sections": report.section_dicts(),
-                        "text": raw.text,
-                    }
-                )
-                chunks.extend(report_chunks)
-                summary.parsed += 1
+            same = prev is not None and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key
+            plan.append((source, f, root, None if same else (raw, over)))
             file_state[source] = {"hash": raw.content_hash, "overrides": over_key}
+        changed = any(todo is not None for *_, todo in plan) or set(file_state) != set(prev_files)
+        if not changed and reusable and prev_gen and prev_manifest and _intact(index_dir, prev_gen, prev_manifest):
+            summary.unchanged = True
+            summary.generation = prev_gen
+            summary.reused = len(plan)
+            summary.reports = int(prev_manifest.get("n_reports", len(plan)))
+            summary.sections = int(prev_manifest.get("n_sections", 0))
+            summary.chunks = int(prev_manifest.get("n_chunks", 0))
+            summary.seconds = time.perf_counter() - t0
+            return summary
+
+        # 2. Something changed, or a file of the previous generation is damaged (then a new generation is
+        # written even for unchanged reports, which repairs it): take over what did not change.
+        old_reports: dict[str, dict[str, Any]] = {}
+        old_chunks: dict[str, list[Chunk]] = {}
+        old_tokens: dict[str, list[str]] = {}
+        if reusable and prev_gen:
+            try:
+                old_reports, old_chunks = _old_records(index_dir, prev_gen)
+                in_order = [c for cs in old_chunks.values() for c in cs]
+                old_tokens = _load_tokens(index_dir / prev_gen / TOKENS_DIR, in_order)
+            except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
+                log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
+                reusable, old_reports, old_chunks, old_tokens = False, {}, {}, {}
+        records: list[dict[str, Any]] = []
+        chunks: list[Chunk] = []
+        tokens: dict[str, list[str]] = {}  # BM25 tokens of the chunks taken over unchanged, by chunk id
+        for source, f, root, todo in plan:
+            if todo is None and source in old_reports:
+                records.append(old_reports[source])
+                for c in old_chunks.get(source, []):
+                    chunks.append(c)
+                    if c.id in old_tokens:
+                        tokens[c.id] = old_tokens[c.id]
+                summary.reused += 1
+                continue
+            if todo is None:  # unchanged, but the previous generation could not be read: parse it again
+                try:
+                    todo = (load_report(f, root), overrides.get(source, {}))
+                except IngestError:
+                    file_state.pop(source, None)  # unreadable now, and its last good version is lost
+                    continue
+            raw, over = todo
+            record, report_chunks = _parse(raw, over, settings.chunk_tokens)
+            records.append(record)
+            chunks.extend(report_chunks)
+            summary.parsed += 1
+        del old_reports, old_chunks, old_tokens
         summary.removed = len(set(prev_files) - set(file_state))
         _check_unique_ids(records)
         summary.reports = len(records)
         summary.sections = sum(len(r["sections"]) for r in records)
         summary.chunks = len(chunks)
-
-        if reusable and summary.parsed == 0 and summary.removed == 0 and set(file_state) == set(prev_files):
-            summary.unchanged = True
-            summary.generation = prev_gen
-            summary.seconds = time.perf_counter() - t0
-            return summary
 
         gen = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         summary.generation = gen
@@ -342,9 +389,7 @@ def _write_generation(
         # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
         known = reused_tokens or {}
         tokens = [known.get(c.id) or bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks]
-        with open(tmp / TOKENS_FILE, "w", encoding="utf-8") as f:
-            for t in tokens:
-                f.write(json.dumps(t, ensure_ascii=False) + "\n")
+        _save_tokens(tmp / TOKENS_DIR, tokens)
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         retriever.save(str(tmp / "bm25"))
@@ -387,8 +432,10 @@ def _write_generation(
         "collection": name,
         "chroma": "server" if settings.chroma_host else "embedded",
         "n_reports": len(records),
+        "n_sections": sum(len(r["sections"]) for r in records),
         "n_chunks": len(chunks),
         "files": file_state,
+        "sizes": _file_sizes(tmp),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 

@@ -297,3 +297,43 @@ def test_reingest_tokenises_only_the_changed_report_and_ranks_like_a_rebuild(
         a = [(data.chunks[i].id, round(s, 4)) for i, s in incremental.bm25_ranking(data, question, None)]
         b = [(fresh.chunks[i].id, round(s, 4)) for i, s in scratch.bm25_ranking(fresh, question, None)]
         assert a and a == b
+
+
+def test_unchanged_reingest_reads_nothing_of_the_previous_generation(
+    reports_dir: Path, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.index as index_module
+
+    settings = make_settings()
+    first = ingest([reports_dir], settings, None)
+
+    def must_not_read(*args: object) -> None:
+        raise AssertionError("the previous generation's records were read for an unchanged corpus")
+
+    monkeypatch.setattr(index_module, "_old_records", must_not_read)
+    again = ingest([reports_dir], settings, None)
+    assert again.unchanged and again.generation == first.generation
+    assert (again.reports, again.sections, again.chunks) == (first.reports, first.sections, first.chunks)
+
+
+@pytest.mark.parametrize("damage", ["bm25_tokens/ids.npy", "ngrams/docs2.npy", "bm25/params.index.json"])
+def test_plain_reingest_repairs_a_damaged_file_of_the_current_generation(
+    reports_dir: Path, make_settings: MakeSettings, damage: str
+) -> None:
+    from bot.retrieve import HybridRetriever
+
+    settings = make_settings()
+    first = ingest([reports_dir], settings, None)
+    target = settings.index_dir / str(first.generation) / damage
+    assert target.is_file()
+    target.write_bytes(b"\x00garbage")
+    repaired = ingest([reports_dir], settings, None)
+    assert not repaired.unchanged and repaired.generation != first.generation
+    assert repaired.reused == 5 and repaired.parsed == 0
+    data = load_generation(settings.index_dir, settings)
+    assert data.ngrams is not None and data.ngrams.df("行政复议") > 0
+    hits = HybridRetriever(IndexHandle(settings.index_dir, settings, with_dense=False), None).bm25_ranking(
+        data, "行政复议案件", None
+    )
+    assert hits and "行政复议" in data.chunks[hits[0][0]].text
+    assert ingest([reports_dir], settings, None).unchanged
