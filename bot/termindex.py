@@ -26,18 +26,22 @@ def _postings(key: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """(sorted distinct keys, offsets into docs with a final end, the chunk ids of each key in order).
 
     `doc` must be non-decreasing (positions in chunk order), so one stable sort by key orders by (key, doc).
+    Intermediates are dropped as soon as they are used: this runs over every character of the corpus.
     """
     if key.size == 0:
         return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64), _EMPTY
     order = np.argsort(key, kind="stable")
-    k, d = key[order], doc[order]
+    k = key[order]
+    d = doc[order]
+    del order
     keep = np.ones(k.size, dtype=bool)
     keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
     k, d = k[keep], d[keep]
+    del keep
     first = np.ones(k.size, dtype=bool)
     first[1:] = k[1:] != k[:-1]
     starts = np.append(np.flatnonzero(first), k.size).astype(np.int64)
-    return k[first], starts, d.astype(np.int32)
+    return k[first].astype(np.int64), starts, d.astype(np.int32, copy=False)
 
 
 class NgramIndex:
@@ -51,13 +55,16 @@ class NgramIndex:
     def build(cls, texts: Sequence[str]) -> NgramIndex:
         n = len(texts)
         lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
-        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        doc = np.repeat(np.arange(n, dtype=np.int64), lens)
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        doc = np.repeat(np.arange(n, dtype=np.int32), lens)
         arrays: dict[str, np.ndarray] = {}
         arrays["keys1"], arrays["starts1"], arrays["docs1"] = _postings(codes, doc)
         same = doc[:-1] == doc[1:]  # pairs inside one chunk, never across two
-        pairs = (codes[:-1][same] << 21) | codes[1:][same]
-        arrays["keys2"], arrays["starts2"], arrays["docs2"] = _postings(pairs, doc[:-1][same])
+        pair_docs = doc[:-1][same]
+        del doc
+        pairs = (codes[:-1][same].astype(np.int64) << 21) | codes[1:][same]
+        del codes, same
+        arrays["keys2"], arrays["starts2"], arrays["docs2"] = _postings(pairs, pair_docs)
         return cls(n, arrays)
 
     def save(self, folder: Path) -> None:

@@ -7,6 +7,7 @@ embedding cache, so a re-ingest of an unchanged corpus does no work at all.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import shutil
@@ -178,13 +179,18 @@ def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], 
     return reports, chunks
 
 
-def _save_tokens(folder: Path, tokens: list[list[str]]) -> None:
-    """Each chunk's BM25 tokens, in chunk order, as ids into a vocabulary (a third of the size of JSON)."""
+def _token_ids(tokens: list[list[str]]) -> tuple[dict[str, int], list[list[int]]]:
+    """A vocabulary in order of first use, and each chunk's tokens as ids into it (what bm25s indexes)."""
+    vocab = {t: i for i, t in enumerate(dict.fromkeys(itertools.chain.from_iterable(tokens)))}
+    return vocab, [list(map(vocab.__getitem__, toks)) for toks in tokens]
+
+
+def _save_tokens(folder: Path, vocab: dict[str, int], ids: list[list[int]]) -> None:
+    """Each chunk's BM25 tokens, in chunk order, as ids into the vocabulary (a third of the size of JSON)."""
     folder.mkdir()
-    vocab: dict[str, int] = {}
-    flat = [vocab.setdefault(t, len(vocab)) for toks in tokens for t in toks]
-    np.save(folder / "ids.npy", np.asarray(flat, dtype=np.int32))
-    np.save(folder / "offsets.npy", np.cumsum([0] + [len(t) for t in tokens], dtype=np.int64))
+    total = sum(len(t) for t in ids)
+    np.save(folder / "ids.npy", np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=total))
+    np.save(folder / "offsets.npy", np.cumsum([0] + [len(t) for t in ids], dtype=np.int64))
     (folder / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
 
 
@@ -197,8 +203,7 @@ def _load_tokens(folder: Path, chunks: list[Chunk]) -> dict[str, list[str]]:
         if offsets.size != len(chunks) + 1 or int(offsets[-1]) != ids.size:
             raise ValueError(f"{offsets.size - 1} token lists for {len(chunks)} chunks")
         bounds = offsets.tolist()
-        flat = [vocab[i] for i in ids.tolist()]
-        return {c.id: flat[bounds[i] : bounds[i + 1]] for i, c in enumerate(chunks)}
+        return {c.id: [vocab[t] for t in ids[bounds[i] : bounds[i + 1]].tolist()] for i, c in enumerate(chunks)}
     except (OSError, ValueError, IndexError) as exc:  # absent before tokens were kept, or damaged: tokenise
         log.info("previous BM25 tokens not reusable (%s); tokenising every chunk", exc)
         return {}
@@ -389,9 +394,11 @@ def _write_generation(
         # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
         known = reused_tokens or {}
         tokens = [known.get(c.id) or bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks]
-        _save_tokens(tmp / TOKENS_DIR, tokens)
+        vocab, ids = _token_ids(tokens)
+        del tokens
+        _save_tokens(tmp / TOKENS_DIR, vocab, ids)
         retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
+        retriever.index((ids, vocab), show_progress=False)
         retriever.save(str(tmp / "bm25"))
         NgramIndex.build([normalize(c.header + c.text) for c in chunks]).save(tmp / "ngrams")
     name = collection_name(settings, gen)
