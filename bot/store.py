@@ -173,14 +173,19 @@ def _client_with_retry(settings: Settings, path: Path | None, tries: int = 5) ->
             if attempt == tries - 1:
                 raise
             log.info("Chroma client not ready (%s); retrying", exc)
-            try:
-                from chromadb.api.shared_system_client import SharedSystemClient
-
-                SharedSystemClient.clear_system_cache()
-            except Exception:  # pragma: no cover - internal API moved
-                pass
+            forget_clients()
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def forget_clients() -> None:
+    """Drop Chroma's per-process cache of clients, so that a store's next client opens it afresh."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # pragma: no cover - internal API moved
+        pass
 
 
 def open_collection(settings: Settings, gen_path: Path, name: str, create: bool) -> Any:

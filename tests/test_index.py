@@ -337,3 +337,86 @@ def test_plain_reingest_repairs_a_damaged_file_of_the_current_generation(
     )
     assert hits and "行政复议" in data.chunks[hits[0][0]].text
     assert ingest([reports_dir], settings, None).unchanged
+
+
+class _AddSpy:
+    """Counts the vectors inserted into any Chroma collection."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        from chromadb.api.models.Collection import Collection
+
+        self.added = 0
+        real = Collection.add
+
+        def add(coll: Collection, *args: object, **kwargs: object) -> None:
+            ids = kwargs.get("ids", args[0] if args else [])
+            self.added += len(ids)  # type: ignore[arg-type]
+            real(coll, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Collection, "add", add)
+
+
+def _dense_ids(data: IndexData, vector: list[float], k: int = 8) -> list[str]:
+    return [i for i, _ in dense_query(data.collection, vector, k)]
+
+
+def test_embedded_reingest_copies_the_vector_store_and_inserts_only_the_changed_chunks(
+    reports_dir: Path, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings()
+    embedder = HashEmbedder()
+    ingest([reports_dir], settings, embedder)
+    old = load_generation(settings.index_dir, settings)
+    old_changed = {c.id for c in old.chunks if c.source == CHANGED}
+    spy = _AddSpy(monkeypatch)
+
+    _edit(reports_dir / CHANGED, CHANGED_FROM, CHANGED_TO)
+    ingest([reports_dir], settings, embedder)
+    new = load_generation(settings.index_dir, settings)
+    new_changed = {c.id for c in new.chunks if c.source == CHANGED}
+    assert spy.added == len(new_changed) < len(new.chunks)
+    assert new.manifest["dense_deleted"] == len(old_changed)
+    stored = set(new.collection.get(include=[])["ids"])
+    assert stored == {c.id for c in new.chunks}
+    # the previous generation's store is untouched, for readers still holding it
+    assert set(old.collection.get(include=[])["ids"]) == {c.id for c in old.chunks}
+
+    # the same nearest chunks as a store built from scratch
+    fresh = make_settings(index_dir=settings.index_dir.with_name("fresh"))
+    ingest([reports_dir], fresh, embedder)
+    scratch = load_generation(fresh.index_dir, fresh)
+    for q in ("统筹协调力度", "行政复议案件", "普法宣传", "招聘会"):
+        v = embedder.embed_query(q)
+        assert _dense_ids(new, v) == _dense_ids(scratch, v)
+
+
+def test_a_damaged_previous_vector_store_is_rebuilt_from_the_cache(
+    reports_dir: Path, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings()
+    embedder = RecordingHashEmbedder()
+    first = ingest([reports_dir], settings, embedder)
+    for f in (settings.index_dir / str(first.generation) / "chroma").rglob("*.sqlite3"):
+        f.write_bytes(b"not a database")
+    spy = _AddSpy(monkeypatch)
+    _edit(reports_dir / CHANGED, CHANGED_FROM, CHANGED_TO)
+    second = ingest([reports_dir], settings, embedder)
+    data = load_generation(settings.index_dir, settings)
+    assert spy.added == second.chunks == len(data.chunks)
+    assert data.manifest["dense_deleted"] == 0
+    assert set(data.collection.get(include=[])["ids"]) == {c.id for c in data.chunks}
+
+
+def test_a_store_with_many_deletions_is_built_afresh(
+    reports_dir: Path, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.index as index_module
+
+    monkeypatch.setattr(index_module, "_MAX_DELETED", 0.0)
+    settings = make_settings()
+    ingest([reports_dir], settings, HashEmbedder())
+    spy = _AddSpy(monkeypatch)
+    _edit(reports_dir / CHANGED, CHANGED_FROM, CHANGED_TO)
+    second = ingest([reports_dir], settings, HashEmbedder())
+    assert spy.added == second.chunks
+    assert load_generation(settings.index_dir, settings).manifest["dense_deleted"] == 0
