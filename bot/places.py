@@ -143,8 +143,12 @@ def plausible_place(name: str) -> bool:
     from bot.analysis import _jieba
 
     _jieba()  # initialise jieba quietly
-    flags = [p.flag for p in pseg.lcut(stem)]
-    return not any(f.startswith(_NOT_NAME_POS) for f in flags)
+    words = pseg.lcut(stem)
+    # a last character jieba calls a measure word usually ends a rare name ("硚口" → 硚/yg 口/q)
+    return not any(
+        p.flag.startswith(_NOT_NAME_POS) and not (i == len(words) - 1 > 0 and len(p.word) == 1 and p.flag == "q")
+        for i, p in enumerate(words)
+    )
 
 
 def places(pattern: re.Pattern[str], text: str) -> Counter[str]:

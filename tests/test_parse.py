@@ -370,3 +370,29 @@ def test_published_span_cites_the_date_line(name: str, date_text: str, parsed: d
 
 def test_wuhan_report_is_in_hubei_province(parsed: dict[str, ParsedReport]) -> None:
     assert parsed["002_6fae348653edd2e7.txt"].meta.region.province == "湖北省"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "district"),
+    [
+        # rare district names: jieba splits them into single characters with odd tags (硚/yg 口/q)
+        ("武汉市硚口区人力资源和社会保障局", "硚口区"),
+        ("江门市蓬江区司法局", "蓬江区"),
+    ],
+)
+def test_rare_district_names_are_found_in_the_title(tmp_path: Path, issuer: str, district: str) -> None:
+    f = tmp_path / "r.txt"
+    f.write_text(
+        f"{issuer}2021年法治政府建设年度报告\n\n2021年，我局坚持依法行政。\n\n一、主要举措\n\n全年办理案件12件。\n",
+        encoding="utf-8",
+    )
+    meta = parse_text(load_report(f)).meta
+    assert meta.region.district == district
+    assert meta.issuer == issuer
+
+
+@pytest.mark.parametrize("text", ["全市各区", "两个区", "这个区", "各个区", "一个县", "依法治区", "员全省", "度全省"])
+def test_words_that_merely_end_in_a_level_are_not_places(text: str) -> None:
+    from bot.places import mentions
+
+    assert mentions(text) == []
