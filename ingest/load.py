@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +84,14 @@ def decode_html(data: bytes, name: str) -> tuple[str, str]:
     return decode_bytes(data, name)
 
 
+# control characters other than \t \n \f \r, and the replacement character of a failed decode
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _looks_like_text(text: str) -> bool:
     if not text.strip():
         return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\r\n\t\f") or ch == "\ufffd")
+    bad = sum(1 for _ in _NOT_TEXT.finditer(text))
     return bad / max(len(text), 1) < 0.01
 
 
