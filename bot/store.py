@@ -164,12 +164,18 @@ def load_generation(index_dir: Path, settings: Settings, with_dense: bool = True
     return IndexData(gen, path, manifest, reports, chunks, bm25, collection, ngrams)
 
 
+# Chroma keeps one shared "system" per store path in a process-wide dict that it does not lock: two threads
+# creating a client for the same path at once (the first request and a readiness probe, say) can fail.
+_CLIENT_LOCK = threading.Lock()
+
+
 def _client_with_retry(settings: Settings, path: Path | None, tries: int = 5) -> Any:
     """Open a Chroma client; embedded clients opened by several workers at once can race, so retry."""
     for attempt in range(tries):
         try:
-            return chroma_client(settings, path)
-        except (ValueError, AttributeError, RuntimeError) as exc:
+            with _CLIENT_LOCK:
+                return chroma_client(settings, path)
+        except (ValueError, AttributeError, RuntimeError, KeyError) as exc:
             if attempt == tries - 1:
                 raise
             log.info("Chroma client not ready (%s); retrying", exc)
@@ -183,7 +189,8 @@ def forget_clients() -> None:
     try:
         from chromadb.api.shared_system_client import SharedSystemClient
 
-        SharedSystemClient.clear_system_cache()
+        with _CLIENT_LOCK:
+            SharedSystemClient.clear_system_cache()
     except Exception:  # pragma: no cover - internal API moved
         pass
 

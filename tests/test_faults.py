@@ -181,3 +181,34 @@ def test_vector_side_down_keeps_answering_from_bm25_readiness_false_then_recover
     assert "117件" in client.post("/api/chat", json={"question": Q}).json()["answer"]
     assert client.get("/readyz").json() == {**client.get("/readyz").json(), "ready": True}
     assert client.get("/readyz").status_code == 200
+
+
+def test_chroma_clients_opened_while_others_are_dropped_never_fail(built: Settings) -> None:
+    """Chroma's per-process registry of stores is unlocked: opening a store while another thread drops the
+    registry (as a retry does) raised KeyError, and the request got a 500."""
+    import json
+    import threading
+
+    from bot.store import forget_clients, open_collection
+
+    path = built.index_dir / str(read_current(built.index_dir))
+    name = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["collection"]
+    errors: list[str] = []
+
+    def opener() -> None:
+        for _ in range(30):
+            try:
+                open_collection(built, path, name, create=False).count()
+            except Exception as exc:
+                errors.append(repr(exc))
+
+    def dropper() -> None:
+        for _ in range(60):
+            forget_clients()
+
+    threads = [threading.Thread(target=opener) for _ in range(6)] + [threading.Thread(target=dropper)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
