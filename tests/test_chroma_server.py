@@ -45,39 +45,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real Chroma server (`chroma run`, from the chromadb package) on a free loopback port."""
-    exe = Path(sys.executable).with_name("chroma")
-    found = str(exe) if exe.exists() else shutil.which("chroma")
-    assert found, "the `chroma` command of the chromadb package is missing: pip install chromadb"
     root = tmp_path_factory.mktemp("chroma-server")
     port = _free_port()
-    log = open(root / "server.log", "wb")  # noqa: SIM115 - closed below, after the server
-    proc = subprocess.Popen(
-        [found, "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    proc = _start_chroma(root / "data", port, root / "server.log")
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}: {(root / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat within {STARTUP_SECONDS}s")
-            time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
+        _stop(proc)
 
 
 @pytest.fixture
@@ -200,27 +174,26 @@ def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_coll
 
 
 def _start_chroma(data: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`chroma run` on 127.0.0.1:port, returned once it answers its heartbeat."""
     exe = Path(sys.executable).with_name("chroma")
-    cmd = [
-        str(exe) if exe.exists() else "chroma",
-        "run",
-        "--path",
-        str(data),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    proc = subprocess.Popen(cmd, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    found = str(exe) if exe.exists() else shutil.which("chroma")
+    assert found, "the `chroma` command of the chromadb package is missing: pip install chromadb"
+    cmd = [found, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the file descriptor
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"chroma run exited with {proc.returncode}: {log_path.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("chroma run did not start")
+            pass
+        if time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail(f"chroma run did not answer its heartbeat within {STARTUP_SECONDS}s")
+        time.sleep(0.2)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
