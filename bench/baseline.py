@@ -28,7 +28,7 @@ import numpy as np
 
 from bot.embed import Embedder
 from eval.gold import ReportTexts, gold_spans
-from eval.metrics import first_relevant_rank, overlaps, percentile
+from eval.metrics import first_relevant_rank, latency_ms, overlaps
 from eval.records import GoldItem, Span
 
 CHUNK_SIZE = 300
@@ -151,6 +151,5 @@ def evaluate_baseline(search: Any, items: Sequence[GoldItem], texts: ReportTexts
         "n": len(answerable),
         "recall_at_5": round(statistics.mean(recall), 4),
         "citation_accuracy": round(statistics.mean(cited), 4),
-        "p50_ms": round(percentile(lat, 50) or 0, 2),
-        "p95_ms": round(percentile(lat, 95) or 0, 2),
+        **latency_ms(lat, 2),
     }

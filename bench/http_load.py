@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -21,6 +20,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from eval.metrics import latency_ms  # noqa: E402
 
 
 def free_port() -> int:
@@ -47,13 +50,11 @@ async def run_level(base: str, questions: list[str], concurrency: int, total: in
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         wall = time.perf_counter() - t0
-    lat.sort()
     return {
         "concurrency": concurrency,
         "requests": len(lat),
         "rps": round(len(lat) / wall, 1),
-        "p50_ms": round(statistics.median(lat), 1),
-        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1),
+        **latency_ms(lat),
         "errors_5xx": errors,
     }
 

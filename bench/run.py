@@ -14,7 +14,6 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,13 +80,9 @@ def bench_answer(repeat: int) -> dict[str, object]:
             t0 = time.perf_counter()
             qa.ask(it["question"], hist)
             lat.append((time.perf_counter() - t0) * 1000)
-    lat.sort()
-    return {
-        "questions": len(lat),
-        "p50_ms": round(statistics.median(lat), 1),
-        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1),
-        "max_ms": round(lat[-1], 1),
-    }
+    from eval.metrics import latency_ms
+
+    return {"questions": len(lat), **latency_ms(lat), "max_ms": round(max(lat), 1)}
 
 
 def main() -> int:

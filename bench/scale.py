@@ -58,9 +58,9 @@ def _peak_rss_mb() -> float:
 
 
 def _pct(values: list[float]) -> dict[str, float]:
-    from eval.metrics import percentile
+    from eval.metrics import latency_ms
 
-    return {"p50_ms": round(percentile(values, 50) or 0, 2), "p95_ms": round(percentile(values, 95) or 0, 2)}
+    return latency_ms(values, 2)
 
 
 def _settings(index_dir: Path, cache_dir: Path | None = None) -> Any:

@@ -178,6 +178,11 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[max(math.ceil(p / 100 * len(ordered)) - 1, 0)]
 
 
+def latency_ms(values: Sequence[float], digits: int = 1) -> dict[str, float]:
+    """{"p50_ms", "p95_ms"} of latencies in milliseconds (nearest rank; 0 when there are none)."""
+    return {f"p{p}_ms": round(percentile(values, p) or 0.0, digits) for p in (50, 95)}
+
+
 def mean(values: Iterable[float]) -> float | None:
     """The arithmetic mean, or None for no values."""
     vals = list(values)
