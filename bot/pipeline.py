@@ -100,6 +100,13 @@ class ReportQA:
             raise BadRequest(f"问题太长（{len(q)}字），请控制在{self.max_question_chars}字以内。(question too long)")
         return to_simplified(q)
 
+    def _not_chinese(self, question: str) -> Answer | None:
+        """The reply to a question in another language (after the same input checks as any question)."""
+        if has_cjk(question) or not re.search(r"[A-Za-z]{3,}", question):
+            return None
+        self.check_question(question)
+        return Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
+
     def prepare(
         self, question: str, history: Sequence[HistoryTurn] = (), report_ids: Sequence[str] | None = None
     ) -> Prepared:
@@ -146,9 +153,9 @@ class ReportQA:
         report_ids: Sequence[str] | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
-        if not has_cjk(question) and re.search(r"[A-Za-z]{3,}", question):
-            self.check_question(question)
-            return Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
+        foreign = self._not_chinese(question)
+        if foreign:
+            return foreign
         prep = self.prepare(question, history, report_ids)
         if self.llm is not None and self._llm_worthwhile(prep):
             answer = self.llm.answer(prep, fallback=self.extractive, history=history)
@@ -164,10 +171,10 @@ class ReportQA:
         report_ids: Sequence[str] | None = None,
     ) -> Iterator[tuple[str, Any]]:
         """Events ("delta", text) … then ("answer", Answer). Generative mode streams real tokens."""
-        if not has_cjk(question) and re.search(r"[A-Za-z]{3,}", question):
-            self.check_question(question)
-            yield "delta", NOT_CHINESE
-            yield "answer", Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
+        foreign = self._not_chinese(question)
+        if foreign:
+            yield "delta", foreign.answer
+            yield "answer", foreign
             return
         prep = self.prepare(question, history, report_ids)
         if self.llm is not None and self._llm_worthwhile(prep):

@@ -89,17 +89,6 @@ class Query:
     asks: int = 1  # how many numbers the question asks for ("办了多少期，培训了多少人" → 2)
 
 
-def _aliases(meta: ReportMeta) -> list[str]:
-    names = [n for n in (meta.region.district, meta.region.city, meta.region.province) if n]
-    out = []
-    for n in names:
-        out.append(n)
-        s = places.stem(n)
-        if s != n:
-            out.append(s)
-    return out
-
-
 def classify(q: str) -> tuple[QType, str | None]:
     qn = normalize(q)
     unit = None
@@ -140,13 +129,6 @@ class QueryParser:
 
     def __init__(self, reports: Sequence[ReportMeta]):
         self.reports = list(reports)
-        names = []
-        for r in self.reports:
-            for n in r.region.names():
-                names += [n, places.stem(n)]
-            if r.issuer:
-                names.append(r.issuer)
-        add_words(names)
         aliases: dict[str, str] = {}  # alias → canonical place name
         self._covering: dict[str, set[str]] = {}  # place → every report for it or somewhere inside it
         self._own: dict[str, set[str]] = {}  # place → the reports whose most specific level it is
@@ -163,6 +145,8 @@ class QueryParser:
                 for outer in levels[i + 1 :]:
                     if outer != inner:
                         self._inside.add((outer, inner))
+        # jieba must keep place names and issuers whole ("白云区人社局" → 白云区 / 人社局)
+        add_words(list(aliases) + [r.issuer for r in self.reports if r.issuer])
         self._alias = sorted(aliases.items(), key=lambda t: -len(t[0]))
         self._known_districts = {r.region.district for r in self.reports if r.region.district}
         self._by_id = {r.report_id: r for r in self.reports}

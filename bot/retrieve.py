@@ -59,10 +59,7 @@ class HybridRetriever:
         if not tokens:
             return []
         scores = data.bm25.get_scores(tokens)
-        if report_ids:
-            idx = np.concatenate([data.report_chunks.get(r, np.empty(0, dtype=np.int64)) for r in report_ids])
-        else:
-            idx = np.arange(len(scores))
+        idx = self._positions(data, report_ids) if report_ids else np.arange(len(scores))
         if idx.size == 0:
             return []
         sub = scores[idx]
