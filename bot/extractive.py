@@ -171,7 +171,7 @@ class TermWeights:
     def __init__(self, data: IndexData):
         self.generation = data.generation
         self.n = max(len(data.chunks), 1)
-        self.index = data.ngrams or NgramIndex.build([normalize(c.header + c.text) for c in data.chunks])
+        self.index = data.ngrams or NgramIndex.of_chunks(data.chunks)
         self._cache: dict[str, float] = {}
         self._df: dict[str, int] = {}
 

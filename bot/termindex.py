@@ -18,6 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.analysis import normalize
+from bot.types import Chunk
+
 _EMPTY = np.empty(0, dtype=np.int32)
 _FILES = ("keys1", "starts1", "docs1", "keys2", "starts2", "docs2")
 
@@ -66,6 +69,11 @@ class NgramIndex:
         del codes, same
         arrays["keys2"], arrays["starts2"], arrays["docs2"] = _postings(pairs, pair_docs)
         return cls(n, arrays)
+
+    @classmethod
+    def of_chunks(cls, chunks: Sequence[Chunk]) -> NgramIndex:
+        """The postings of chunks as the answerer matches them: header and text, normalized."""
+        return cls.build([normalize(c.header + c.text) for c in chunks])
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

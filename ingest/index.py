@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.analysis import ANALYZER_VERSION, bm25_tokens, normalize
+from bot.analysis import ANALYZER_VERSION, bm25_tokens
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.settings import Settings
@@ -459,7 +459,7 @@ def _write_generation(
         retriever = bm25s.BM25()
         retriever.index((ids, vocab), show_progress=False)
         retriever.save(str(tmp / "bm25"))
-        NgramIndex.build([normalize(c.header + c.text) for c in chunks]).save(tmp / "ngrams")
+        NgramIndex.of_chunks(chunks).save(tmp / "ngrams")
     name = collection_name(settings, gen)
     dense = embedder is not None
     if dense and chunks:
