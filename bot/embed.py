@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -106,22 +107,29 @@ class HashEmbedder:
         self.fail_after = fail_after
         self.calls = 0
 
-    def _vec(self, text: str) -> list[float]:
-        v = np.zeros(self.dim, dtype=np.float32)
-        for a, b in itertools.pairwise(text):
-            h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
-            v[h % self.dim] += 1.0
-        n = float(np.linalg.norm(v))
-        return (v / n if n else v).tolist()
+    def matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit rows of character-bigram counts, hashed into `dim` buckets (stable across processes)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            if len(text) > 1:
+                idx = np.fromiter((_bigram_hash(a + b) % self.dim for a, b in itertools.pairwise(text)), np.int64)
+                out[row] = np.bincount(idx, minlength=self.dim)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         self.calls += len(texts)
         if self.fail_after is not None and self.calls > self.fail_after:
             raise EmbeddingError(f"{self.name}: simulated failure after {self.fail_after} texts")
-        return [self._vec(t) for t in texts]
+        return self.matrix(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._vec(text)
+        return self.matrix([text])[0].tolist()
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _bigram_hash(pair: str) -> int:
+    return int.from_bytes(hashlib.blake2b(pair.encode(), digest_size=4).digest(), "little")
 
 
 def _normalise(v: list[float]) -> list[float]:
