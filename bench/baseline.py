@@ -15,6 +15,7 @@ answerable items only).
 
 from __future__ import annotations
 
+import functools
 import logging
 import statistics
 import time
@@ -36,11 +37,14 @@ CHUNK_OVERLAP = 50
 K = 5
 
 
+@functools.lru_cache(maxsize=1)
 def _jieba() -> Any:
+    """A jieba tokenizer of its own, with the stock dictionary only: our analyzer adds domain words and
+    place names to jieba's global one, which must not leak into the baseline when both run in one process."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return jieba.Tokenizer()
 
 
 def jieba_tokens(text: str) -> list[str]:
