@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import random
 import re
 import shutil
@@ -179,19 +178,13 @@ class Pools:
 
 def _evidence_spans() -> dict[str, list[tuple[int, int]]]:
     """Every gold evidence quote's [start, end) in its sample file."""
-    from ingest.load import load_report
+    from eval.gold import ReportTexts, gold_spans, load_gold
 
+    texts = ReportTexts(SAMPLES)
     out: dict[str, list[tuple[int, int]]] = {}
-    texts: dict[str, str] = {}
-    for line in GOLD.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        for ev in json.loads(line).get("evidence", []):
-            if ev["file"] not in texts:
-                texts[ev["file"]] = load_report(SAMPLES / ev["file"]).text
-            start = texts[ev["file"]].find(ev["quote"])
-            if start >= 0:
-                out.setdefault(ev["file"], []).append((start, start + len(ev["quote"])))
+    for item in load_gold(GOLD, SAMPLES):
+        for span in gold_spans(item, texts):
+            out.setdefault(span.source, []).append((span.start, span.end))
     return out
 
 
