@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -59,20 +61,20 @@ async def run_level(base: str, questions: list[str], concurrency: int, total: in
     }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    ap.add_argument("--index", type=Path, help="index folder to serve (default: the settings', .data/index)")
-    args = ap.parse_args()
+def gold_questions() -> list[str]:
     gold = ROOT / "eval/gold/gold.jsonl"
-    questions = [json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x]
+    return [json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x]
+
+
+@contextlib.contextmanager
+def serving(workers: int, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m bot serve` on a free loopback port, once /readyz says ready: (base URL, server process).
+
+    `env` adds to the environment (the rate limit is lifted and logging quietened by default)."""
     port = free_port()
-    env = {**os.environ, "REPORTQA_RATE_LIMIT_PER_MINUTE": "1000000", "REPORTQA_LOG_LEVEL": "warning"}
-    if args.index:
-        env["REPORTQA_INDEX_DIR"] = str(args.index.resolve())
-    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(args.workers)]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    full = {**os.environ, "REPORTQA_RATE_LIMIT_PER_MINUTE": "1000000", "REPORTQA_LOG_LEVEL": "warning", **env}
+    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=full)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -83,15 +85,26 @@ def main() -> int:
             except httpx.HTTPError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                print("server did not become ready", file=sys.stderr)
-                return 1
+                raise RuntimeError("server did not become ready")
             time.sleep(0.5)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--index", type=Path, help="index folder to serve (default: the settings', .data/index)")
+    args = ap.parse_args()
+    questions = gold_questions()
+    env = {"REPORTQA_INDEX_DIR": str(args.index.resolve())} if args.index else {}
+    with serving(args.workers, env) as (base, _server):
         asyncio.run(run_level(base, questions, 4, 20))  # warm-up
         for c in (1, 8, 32):
             print(json.dumps(asyncio.run(run_level(base, questions, c, args.requests))))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return 0
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -23,7 +22,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from http_load import free_port  # noqa: E402
+from http_load import gold_questions, serving  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -84,28 +83,11 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
-    gold = ROOT / "eval/gold/gold.jsonl"
-    questions = [json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x]
+    questions = gold_questions()
     tmp = Path(tempfile.mkdtemp(prefix="reportqa-soak-"))
     db = tmp / "feedback.sqlite3"
-    port = free_port()
-    env = {
-        **os.environ,
-        "REPORTQA_RATE_LIMIT_PER_MINUTE": "10000000",
-        "REPORTQA_FEEDBACK_DB": str(db),
-        "REPORTQA_LOG_LEVEL": "warning",
-    }
-    cmd = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(args.workers)]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+    env = {"REPORTQA_RATE_LIMIT_PER_MINUTE": "10000000", "REPORTQA_FEEDBACK_DB": str(db)}
+    with serving(args.workers, env) as (base, server):
         asyncio.run(soak(base, 10, 4, questions))  # warm-up, not counted
         mem: list[tuple[float, float]] = []
 
@@ -123,9 +105,6 @@ def main() -> int:
         t0 = time.monotonic()
         result = asyncio.run(both())
         wall = time.monotonic() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT COUNT(*) FROM feedback WHERE answer = 'soak'").fetchone()[0]
     warm_up_feedback = stored - int(result["feedback_201"])  # type: ignore[call-overload]
