@@ -313,16 +313,15 @@ def ingest(
                 reusable, old_reports, old_chunks, old_tokens = False, {}, {}, {}
         records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []
-        tokens: dict[str, list[str]] = {}  # BM25 tokens of the chunks taken over unchanged, by chunk id
-        reused_ids: set[str] = set()  # the chunks taken over unchanged
+        reused = Reused()
         for source, f, root, todo in plan:
             if todo is None and source in old_reports:
                 records.append(old_reports[source])
                 for c in old_chunks.get(source, []):
                     chunks.append(c)
-                    reused_ids.add(c.id)
+                    reused.ids.add(c.id)
                     if c.id in old_tokens:
-                        tokens[c.id] = old_tokens[c.id]
+                        reused.tokens[c.id] = old_tokens[c.id]
                 summary.reused += 1
                 continue
             if todo is None:  # unchanged, but the previous generation could not be read: parse it again
@@ -347,10 +346,9 @@ def ingest(
         summary.generation = gen
         cached = CachedEmbedder(embedder, settings.cache_dir) if embedder else None
         try:
-            base = _vector_base(index_dir, settings, prev_gen, prev_manifest) if reusable and reused_ids else None
-            _write_generation(
-                index_dir, gen, settings, records, chunks, cached, key, file_state, progress, tokens, reused_ids, base
-            )
+            if reusable and reused.ids:
+                reused.vectors = _vector_base(index_dir, settings, prev_gen, prev_manifest)
+            _write_generation(index_dir, gen, settings, records, chunks, cached, key, file_state, progress, reused)
         except BaseException:
             shutil.rmtree(index_dir / gen, ignore_errors=True)
             if settings.chroma_host:
@@ -382,6 +380,15 @@ class VectorBase:
     path: Path
     collection: str
     deleted: int
+
+
+@dataclass
+class Reused:
+    """What a new generation takes over from the previous one for the chunks of unchanged reports."""
+
+    ids: set[str] = field(default_factory=set)
+    tokens: dict[str, list[str]] = field(default_factory=dict)  # BM25 tokens by chunk id
+    vectors: VectorBase | None = None  # the embedded vector store to start from
 
 
 def _vector_base(
@@ -435,9 +442,7 @@ def _write_generation(
     key: dict[str, Any],
     file_state: dict[str, Any],
     progress: bool,
-    reused_tokens: dict[str, list[str]] | None = None,
-    reused_ids: set[str] | None = None,
-    base: VectorBase | None = None,
+    reused: Reused | None = None,
 ) -> None:
     # Written in place under a name CURRENT does not point to yet; the manifest is written last.
     tmp = index_dir / gen
@@ -451,7 +456,7 @@ def _write_generation(
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
         # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
-        known = reused_tokens or {}
+        known = reused.tokens if reused else {}
         tokens = [known.get(c.id) or bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks]
         vocab, ids = _token_ids(tokens)
         del tokens
@@ -464,7 +469,8 @@ def _write_generation(
     dense = embedder is not None
     if dense and chunks:
         assert embedder is not None
-        copied = _copy_vectors(base, settings, tmp, name, reused_ids or set()) if base else None
+        base = reused.vectors if reused else None
+        copied = _copy_vectors(base, settings, tmp, name, reused.ids) if base and reused else None
         coll, present, deleted = copied or (open_collection(settings, tmp, name, create=True), set(), 0)
         todo = [c for c in chunks if c.id not in present]
         texts = [c.header + "\n" + c.text for c in todo]
