@@ -3,7 +3,8 @@
 A gold file is JSON Lines, one item per line::
 
     {"id", "question", "type", "answerable", "answer", "must_include": [...],
-     "evidence": [{"file", "quote", "section"}], "history"?: [{"role", "content"}]}
+     "evidence": [{"file", "quote", "section"}], "history"?: [{"role", "content"}],
+     "twin_of"?: "<id of the tuning item a reworded twin rewords>", "moved_from"?: "heldout"}
 
 `validate_gold` returns every problem it finds (it does not stop at the first) so that a broken file can be
 fixed in one pass. The gold span of an evidence is ``[text.find(quote), +len(quote))`` in the report's
@@ -30,7 +31,7 @@ _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "must_include": list,
     "evidence": list,
 }
-_OPTIONAL: dict[str, type | tuple[type, ...]] = {"history": list}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {"history": list, "twin_of": str, "moved_from": str}
 _EVIDENCE_KEYS: dict[str, type] = {"file": str, "quote": str, "section": str}
 _ROLES = ("user", "assistant")
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ITEM_TYPES: tuple[str, ...] = ("numeric", "fact", "list", "paraphrase", "cross", "unanswerable", "followup")
+ITEM_TYPES: tuple[str, ...] = (
+    "numeric",
+    "fact",
+    "list",
+    "paraphrase",
+    "cross",
+    "collection",
+    "unanswerable",
+    "followup",
+)
 """The allowed values of a gold item's ``type``, in the order reports list them."""
 
 
@@ -41,6 +50,8 @@ class GoldItem:
     must_include: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     history: tuple[tuple[str, str], ...] = ()  # (role, content) of earlier turns, oldest first
+    twin_of: str = ""  # a reworded twin: the id of the tuning item it rewords
+    moved_from: str = ""  # "heldout" when a held-out item was studied to fix a bug and moved to tuning
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> GoldItem:
@@ -54,6 +65,8 @@ class GoldItem:
             must_include=tuple(d["must_include"]),
             evidence=tuple(Evidence(e["file"], e["quote"], e.get("section", "")) for e in d["evidence"]),
             history=tuple((t["role"], t["content"]) for t in d.get("history", [])),
+            twin_of=d.get("twin_of", ""),
+            moved_from=d.get("moved_from", ""),
         )
 
 
