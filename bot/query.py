@@ -124,6 +124,13 @@ def classify(q: str) -> tuple[QType, str | None]:
     return "fact", unit
 
 
+def _name_like(stem: str) -> bool:
+    """Two characters that could be a place's name: not a verb, pronoun, number… by jieba's tags ("下辖")."""
+    import jieba.posseg as pseg
+
+    return not any(w.flag.startswith(("v", "a", "p", "r", "d", "c", "u", "m", "q")) for w in pseg.lcut(stem))
+
+
 class QueryParser:
     """Parses questions against a catalog of report metadata."""
 
@@ -169,7 +176,14 @@ class QueryParser:
         for c in specific:
             ids |= self._covering[c] if across or not self._own.get(c) else self._own[c]
         unknown = []
-        for name in places.mentions(text):
+        # a district right after a known place ("赣州市瑞金区") is named even when the gazetteer lacks it
+        after_known = [
+            m.group(1)
+            for alias, _ in self._alias
+            for m in re.finditer(re.escape(alias) + r"([\u4e00-\u9fa5]{2}[区县])(?![\u4e00-\u9fa5]{0,3}[委局])", text)
+        ]
+        after_known = [n for n in after_known if _name_like(n[:2])]
+        for name in [*places.mentions(text), *after_known]:
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
                 continue
             unknown.append(name)
@@ -222,6 +236,10 @@ class QueryParser:
         for y in years:
             if covering and not any(y in r.years for r in covering):
                 uncovered.append(y)
+        # one issuer, several years: a named year keeps only the reports that cover it
+        of_year = [r.report_id for r in covering if any(y in r.years for y in years)]
+        if of_year and not uncovered:
+            ids = set(of_year)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
         compare = len(ids) > 1 and (bool(_COMPARE.search(q)) or len(named_here) > 1)
         if compare and qtype not in ("count", "percent", "amount", "list"):

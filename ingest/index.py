@@ -123,6 +123,8 @@ def code_version() -> str:
     import hashlib
 
     import bot.analysis
+    import bot.gazetteer
+    import bot.orgs
     import bot.places
     import bot.termindex
     import ingest.chunk
@@ -140,6 +142,8 @@ def code_version() -> str:
         ingest.meta,
         ingest.chunk,
         bot.places,
+        bot.gazetteer,
+        bot.orgs,
         bot.analysis,
         bot.termindex,
     ):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
-from bot.places import CITY, DISTRICT, PROVINCE, places, plausible_place
+from bot.gazetteer import Gazetteer, named_areas
+from bot.orgs import bureau_kind, first_org, orgs
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 
 _HAN = r"[\u4e00-\u9fa5]"
-_ORG_SUFFIX = r"(?:人民政府|委员会|办公室|大队|支队|中心|局|厅|委|办|院|署|队)"
-_SELF_REF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|—|-|–|～|~|至)")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:—|-|–|～|~|至|到)\s*((?:19|20)\d{2})\s*年")
 _SINCE = re.compile(r"((?:19|20)\d{2})\s*年以来")
@@ -23,7 +23,7 @@ _DATE_FORMS = [
     re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"),
     re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})"),
 ]
-_TITLE_ISSUER = re.compile(rf"^\s*(.{{2,40}}?{_ORG_SUFFIX})(?=关于|\s|\d|（|\(|{_HAN}*?(?:年|报告))")
+_OPENING_CHARS = 300
 
 
 def parse_date(s: str) -> str | None:
@@ -36,71 +36,129 @@ def parse_date(s: str) -> str | None:
     return None
 
 
-def find_issuer(title: str | None, text: str) -> str | None:
-    """The issuing body: from the title line, else the region-prefixed organisation the text refers to."""
-    if title:
-        m = _TITLE_ISSUER.match(title)
-        if m and (CITY.search(m.group(1)) or DISTRICT.search(m.group(1)) or PROVINCE.search(m.group(1))):
-            return m.group(1).strip()
-    selfref = Counter(m.group(1) for m in _SELF_REF.finditer(text))
-    wanted = selfref.most_common(1)[0][0] if selfref else None
-    cand = re.compile(
-        rf"((?:{_HAN}{{2}}(?:省|自治区))?(?:{_HAN}{{2}}市)?(?:{_HAN}{{2}}(?:新区|区|县))?)"
-        rf"({_HAN}{{2,12}}?{_ORG_SUFFIX})"
-    )
-    scores: Counter[str] = Counter()
-    for m in cand.finditer(text):
-        prefix, org = m.group(1), m.group(2)
-        if not prefix or not all(plausible_place(p) for p in _split_places(prefix)):
-            continue
-        if wanted and not org.endswith(wanted):
-            continue
-        bare = org.replace("和", "")
-        mentions = text.count(org) + (text.count(bare) if bare != org else 0)
-        scores[prefix + org] = max(scores[prefix + org], mentions) + 1
-    if not scores:
+def _region_of(words: str, context: str) -> Region:
+    """The region a few words name (an issuer, a title), hierarchy filled in, ambiguity settled by context."""
+    g = Gazetteer.default()
+    found = g.resolve(words)
+    district = found["district"]
+    if district and not found["city"] and g.lookup(district):
+        found = {**g.parents_of(district, context), **{k: v for k, v in found.items() if v}}
+    return Region(**found)
+
+
+def find_issuer(
+    title: str | None, text: str, *, breadcrumb: str | None = None, signature: str | None = None
+) -> tuple[str | None, Region]:
+    """The body that wrote the report and its region, from the title, signature, breadcrumb and opening.
+
+    Places the body merely mentions (award winners, districts of a city) never make the issuer. The opening's
+    "区人力资源局" or "我局" takes its place from the head of the report ("宝安区委" in the opening) and its
+    full name from the body when the body writes it out with that place ("天津市人力资源和社会保障局").
+    """
+    opening = text[:_OPENING_CHARS]
+    head = " ".join(x for x in (title, signature, breadcrumb, opening) if x)
+    for src in (title, signature):
+        org = first_org(src or "", prefixed_only=True)
+        if org:
+            return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
+    org = first_org(opening) or first_org(breadcrumb or "", prefixed_only=True)
+    region = _head_region(title, breadcrumb, opening, text, level=org.level if org else None)
+    if org is None:
+        return None, region
+    if org.prefixed:
+        return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
+    if org.name[:1] in "我本":
+        return _self_named(org.body, region, text), region
+    place = region.district if org.level in ("区", "县") else region.city or region.province
+    if org.level == "省":
+        place = region.province
+    if not place:
+        return None, region
+    prefix = place
+    if place == region.district and region.city and region.city != place:
+        prefix = region.city + place
+    return _with_full_name(prefix + org.body, text), region
+
+
+def _self_named(suffix: str, region: Region, text: str) -> str | None:
+    """Who "我局" is: the body the text most often names with the report's own place and that suffix."""
+    own = region.district or region.city or region.province
+    if not own:
         return None
-    return scores.most_common(1)[0][0]
+    counts: Counter[str] = Counter()
+    for org in orgs(text, prefixed_only=True):
+        if org.body.endswith(suffix) and not org.leadership and _region_of(org.name, text[:3000]).names()[:1] == [own]:
+            counts[bureau_kind(org.name)] += 1
+    if not counts:
+        return None
+    kind = counts.most_common(1)[0][0]
+    return max((o.name for o in orgs(text, prefixed_only=True) if bureau_kind(o.name) == kind), key=len)
 
 
-def _split_places(prefix: str) -> list[str]:
-    return [m.group(0) for m in re.finditer(rf"{_HAN}{{2}}(?:省|自治区|市|新区|区|县)", prefix)]
+def _with_full_name(issuer: str, text: str) -> str:
+    """The fullest way the text writes this issuer: "市人社局" → "天津市人力资源和社会保障局" when both appear."""
+    kind = bureau_kind(issuer)
+    best = issuer
+    for org in orgs(text, prefixed_only=True, titles=True):
+        if bureau_kind(org.name) == kind and _same_place(org.name, issuer) and len(org.name) > len(best):
+            best = org.name
+    return best
+
+
+def _same_place(a: str, b: str) -> bool:
+    ra, rb = Gazetteer.default().resolve(a), Gazetteer.default().resolve(b)
+    keys = [k for k in ("district", "city", "province") if ra[k] or rb[k]]
+    most_specific = keys[0] if keys else None
+    return most_specific is not None and ra[most_specific] == rb[most_specific]
+
+
+def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: str, level: str | None) -> Region:
+    """The region named by the head of the report; else the body's most mentioned place at the issuer's level."""
+    for src in (title, breadcrumb, opening):
+        if src:
+            region = _region_of(src, (title or "") + opening + text[:3000])
+            if region.names():
+                return region
+    by_level: dict[str, Counter[str]] = {"district": Counter(), "city": Counter(), "province": Counter()}
+    for m in Gazetteer.default().find(text):
+        lv = "city" if m.text.endswith("市") and m.level == "province" else m.level  # 重庆市: a city too
+        by_level[lv][m.text] += 1
+    areas = Counter(named_areas(text))
+    new_areas = [a for a in areas if a.endswith("新区")]
+    for area, n in areas.items():
+        # "新区" alone refers back to the one named new area
+        bare = text.count("新区") - sum(areas[a] for a in new_areas) if new_areas == [area] else 0
+        by_level["district"][area] += n + bare
+    wanted = ["city", "province"] if level in ("市", "省") else ["district", "city", "province"]
+    for lv in wanted:
+        name = _dominant(by_level[lv])
+        if name:
+            region = _region_of(name, text[:3000])
+            if not region.city and lv == "district":
+                region.city = _dominant(by_level["city"], min_count=1)
+                region.province = region.province or _region_of(region.city or "", "").province
+            return region
+    return Region()
+
+
+def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:
+    """The most mentioned name when it is mentioned at least `min_count` times and twice as often as any other."""
+    if not counts:
+        return None
+    top = counts.most_common(2)
+    name, n = top[0]
+    if n < min_count or (len(top) > 1 and top[1][1] * 2 > n):
+        return None  # no place clearly dominates: better unknown than wrong
+    return name
 
 
 def find_region(issuer: str | None, title: str | None, text: str) -> Region:
-    """Province, city and district: named by the issuer or title first, else the most mentioned."""
-    head = " ".join(x for x in (issuer, title) if x)
-    region = Region()
-    for attr, pat in (("province", PROVINCE), ("city", CITY), ("district", DISTRICT)):
-        named = places(pat, head)
-        if named:
-            setattr(region, attr, named.most_common(1)[0][0])
-    if head and (region.city or region.district or region.province):
-        if not region.city and region.district:
-            region.city = _most(CITY, text, min_count=1)
-        if not region.province:
-            region.province = _most(PROVINCE, text, min_count=1)
-        return region
-    region.province = _most(PROVINCE, text, min_count=1)
-    region.city = _most(CITY, text, min_count=1)
-    districts = places(DISTRICT, text)
-    bare_new = text.count("新区")  # "新区" alone refers back to the named new area
-    for name in list(districts):
-        if name.endswith("新区"):
-            districts[name] = max(districts[name], bare_new)
-    if districts:
-        name, n = districts.most_common(1)[0]
-        if n >= 2:
-            region.district = name
-    return region
-
-
-def _most(pat: re.Pattern[str], text: str, min_count: int) -> str | None:
-    c = places(pat, text)
-    if not c:
-        return None
-    name, n = c.most_common(1)[0]
-    return name if n >= min_count else None
+    """Province, city and district of a report: those its issuer names, else those its head names."""
+    if issuer:
+        region = _region_of(issuer, (title or "") + text[:3000])
+        if region.names():
+            return region
+    return _head_region(title, None, text[:_OPENING_CHARS], text, level=None)
 
 
 def find_years(title: str | None, breadcrumb: str | None, text: str, published: str | None) -> list[int]:
@@ -128,8 +186,17 @@ def find_years(title: str | None, breadcrumb: str | None, text: str, published: 
     return []
 
 
-def synth_title(issuer: str | None, region: Region, years: list[int], breadcrumb: str | None) -> str:
-    who = issuer or region.label() or "未知单位"
+def synth_title(
+    issuer: str | None, region: Region, years: list[int], breadcrumb: str | None, *, source: str = ""
+) -> str:
+    """A title for a report that has no title line: who, when and what, from what the text gives.
+
+    With no issuer or region known the file's own name stands in (never "未知单位…").
+    """
+    who = issuer or region.label()
+    if not who:
+        stem = re.sub(r"[_\-]+", " ", Path(source).stem).strip()
+        return stem or "未命名报告"
     span = ""
     if years:
         span = f"{years[0]}年度" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
@@ -149,12 +216,12 @@ def extract_meta(
     title_line: str | None,
     date_text: str | None,
     breadcrumb: str | None,
+    signature: str | None = None,
 ) -> ReportMeta:
     published = parse_date(date_text) if date_text else None
-    issuer = find_issuer(title_line, clean)
-    region = find_region(issuer, title_line, clean)
+    issuer, region = find_issuer(title_line, clean, breadcrumb=breadcrumb, signature=signature)
     years = find_years(title_line, breadcrumb, clean, published)
-    title = title_line or synth_title(issuer, region, years, breadcrumb)
+    title = title_line or synth_title(issuer, region, years, breadcrumb, source=raw.source)
     return ReportMeta(
         report_id=report_id_for(raw.source),
         source=raw.source,

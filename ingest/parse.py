@@ -289,7 +289,9 @@ def parse_text(raw: RawReport) -> ParsedReport:
     date_text = strip_markup(date_line.raw) if date_line else None
     title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
     bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and "位置" in ln.raw[:12]), None)
-    meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread)
+    tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
+    signature = next((t for t in tail[:3] if len(t) <= 40), None)
+    meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature)
     if date_line is not None and meta.published:
         a, b = date_line.start, date_line.end
         while a < b and text[a].isspace():

@@ -1,0 +1,303 @@
+"""China's administrative divisions from a maintained gazetteer: jionlp's `china_location` data.
+
+jionlp (Apache-2.0, https://github.com/dongrixinyu/JioNLP) ships every province, prefecture-level city and
+county-level division with its official name, its common short name and its code. We read that data file
+straight from the installed package's zip: importing jionlp itself would print a banner to stdout and load far
+more than we need, and its `parse_location` picks one place from whatever text it is given, while we need every
+place in a text with its position.
+
+Names are matched leftmost-longest, so "上城区市场监督管理局" gives 上城区 and never the "城区市" inside it. A
+full name (宝安区, 深圳市) is matched anywhere; a short name (宝安, 深圳) only where the caller allows it, because
+short names are often ordinary words (中山路, 长安街). County names that are ordinary words (城区, 郊区, 矿区)
+count only right after their own city.
+
+Named areas that are not divisions (两江新区, 高新区 of a city, 经开区) are found by their suffix and get their
+parent city from the text around them.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Level = Literal["province", "city", "district"]
+_LEVELS: tuple[Level, ...] = ("province", "city", "district")
+
+# county-level names that are also ordinary words: only a place right after their own city ("阳泉市城区")
+_COMMON_WORD_NAMES = frozenset({"城区", "郊区", "矿区", "市中区", "新区", "开发区", "高新区", "经开区"})
+# named areas that are not administrative divisions, recognised by their suffix
+_AREA_NOT_NAME = re.compile(r"级|^(?:全国|各类|各个|相关|所在|辖区|全区|本区|该区|我区|示范|试点|高新|经开|开发|城市|一个|两个|建设|打造)")
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "省", "市", "区", "县", "盟", "旗", "州")
+
+
+@dataclass(frozen=True)
+class Division:
+    """One administrative division with its parents (province and city are filled for every level)."""
+
+    name: str  # official name: 宝安区
+    short: str  # common short name: 宝安 (may equal `name`)
+    level: Level
+    province: str
+    city: str | None = None
+    code: str = ""
+
+    def region(self) -> dict[str, str | None]:
+        """{province, city, district} of this division, the hierarchy filled in."""
+        if self.level == "province":
+            city = self.name if self.name.endswith("市") else None  # 上海市 is its own city
+            return {"province": self.name, "city": city, "district": None}
+        if self.level == "city":
+            return {"province": self.province, "city": self.name, "district": None}
+        return {"province": self.province, "city": self.city, "district": self.name}
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A place name found in a text: where, the words matched, and every division it may be."""
+
+    start: int
+    end: int
+    text: str
+    candidates: tuple[Division, ...]
+    short: bool  # matched by its short name ("宝安"), not its official name
+
+    @property
+    def level(self) -> Level:
+        return self.candidates[0].level
+
+
+def _data_path() -> Path:
+    """The zip of jionlp's gazetteer, located without importing jionlp (which prints to stdout)."""
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("jionlp is not installed: pip install jionlp (its gazetteer of divisions is needed)")
+    return Path(next(iter(spec.submodule_search_locations))) / "dictionary" / "china_location.zip"
+
+
+def _read_lines() -> list[str]:
+    with zipfile.ZipFile(_data_path()) as z:
+        name = next(n for n in z.namelist() if n.endswith("china_location.txt"))
+        with z.open(name) as f:
+            return [ln for ln in io.TextIOWrapper(f, encoding="utf-8") if not ln.startswith("\t\t\t")]
+
+
+def parse_divisions(lines: Iterable[str]) -> list[Division]:
+    """Divisions from jionlp's tab-indented file: province, city (one tab), county (two tabs); deeper skipped."""
+    out: list[Division] = []
+    province = city = ""
+    for line in lines:
+        depth = len(line) - len(line.lstrip("\t"))
+        fields = line.strip().split("\t")
+        if depth > 2 or len(fields) != 3:
+            continue
+        name, code, short = fields
+        short = short.split("/")[0] or name
+        if depth == 0:
+            province = name
+            out.append(Division(name, short, "province", province, code=code))
+        elif depth == 1:
+            city = name
+            out.append(Division(name, short, "city", province, city, code=code))
+        else:
+            out.append(Division(name, short, "district", province, city, code=code))
+    return out
+
+
+class Gazetteer:
+    """Looks up and finds place names; built once from the division list."""
+
+    def __init__(self, divisions: Sequence[Division]):
+        self.divisions = list(divisions)
+        self._full: dict[str, list[Division]] = {}
+        self._short: dict[str, list[Division]] = {}
+        for d in self.divisions:
+            self._full.setdefault(d.name, []).append(d)
+            short = d.short
+            if len(short) >= 2 and short != d.name and not short.endswith(("区", "开发", "高新")):
+                self._short.setdefault(short, []).append(d)
+        self._max = max(len(n) for n in self._full) if self._full else 0
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> Gazetteer:
+        return cls(parse_divisions(_read_lines()))
+
+    def lookup(self, name: str) -> list[Division]:
+        """Every division with this official or short name."""
+        return list(self._full.get(name) or self._short.get(name) or [])
+
+    def is_division(self, name: str) -> bool:
+        return name in self._full
+
+    def find(self, text: str, *, short_names: bool = False) -> list[PlaceMatch]:
+        """Every place named in `text`, leftmost-longest, without overlaps; each with its candidates.
+
+        A county whose name is an ordinary word (城区) counts only right after its own city. Candidates are
+        narrowed by the places named around them: "鼓楼区" after "福州" is Fuzhou's, not Nanjing's.
+        """
+        raw: list[PlaceMatch] = []
+        i, n = 0, len(text)
+        while i < n:
+            hit = self._longest(text, i, short_names)
+            if hit is None:
+                i += 1
+                continue
+            raw.append(hit)
+            i = hit.end
+        return self._narrow(raw)
+
+    def _longest(self, text: str, i: int, short_names: bool) -> PlaceMatch | None:
+        for length in range(min(self._max, len(text) - i), 1, -1):
+            word = text[i : i + length]
+            full = self._full.get(word)
+            if full:
+                return PlaceMatch(i, i + length, word, tuple(full), short=False)
+            if short_names and word in self._short and not _continues_name(text, i + length):
+                return PlaceMatch(i, i + length, word, tuple(self._short[word]), short=True)
+        return None
+
+    def _narrow(self, matches: list[PlaceMatch]) -> list[PlaceMatch]:
+        names = {m.text for m in matches} | {c.name for m in matches for c in m.candidates if len(m.candidates) == 1}
+        out: list[PlaceMatch] = []
+        for k, m in enumerate(matches):
+            prev = matches[k - 1] if k else None
+            after_parent = prev is not None and prev.end == m.start
+            if m.text in _COMMON_WORD_NAMES:
+                if not after_parent or not any(c.city in _names_of(prev) for c in m.candidates):
+                    continue
+            cands = m.candidates
+            if len(cands) > 1:
+                near = [c for c in cands if (c.city and _named(c.city, names)) or _named(c.province, names)]
+                if after_parent and prev is not None:
+                    near = [c for c in cands if c.city in _names_of(prev) or c.province in _names_of(prev)] or near
+                cands = tuple(near) or cands
+            out.append(PlaceMatch(m.start, m.end, m.text, cands, m.short))
+        return out
+
+    def resolve(self, text: str, *, short_names: bool = True) -> dict[str, str | None]:
+        """{province, city, district} named by `text` (an issuer's or title's words), hierarchy filled in.
+
+        The most specific unambiguous place wins; an ambiguous county ("白云区": Guangzhou or Guiyang) keeps
+        its name and gets the parents its neighbours in `text` agree on, or none.
+        """
+        region: dict[str, str | None] = {"province": None, "city": None, "district": None}
+        for m in self.find(text, short_names=short_names):
+            c = m.candidates
+            if len({x.name for x in c}) == 1 and any(x.level == "province" for x in c):
+                c = tuple(x for x in c if x.level == "province")  # 上海市: the province is its own city
+            if len(c) == 1:
+                _merge(region, c[0].region())
+            else:
+                level = c[0].level
+                region[level] = region[level] or c[0].name
+                common = {x.city for x in c}
+                if len(common) == 1 and level == "district":
+                    _merge(region, {"city": c[0].city})
+                if len({x.province for x in c}) == 1:
+                    _merge(region, {"province": c[0].province})
+        area = named_area(text)
+        if area and not region["district"]:
+            region["district"] = area
+        return region
+
+    def parents_of(self, name: str, context: str) -> dict[str, str | None]:
+        """The hierarchy of one place name, its ambiguity settled by the places `context` mentions."""
+        cands = self.lookup(name)
+        if not cands:
+            return {}
+        if len(cands) > 1:
+            named = {m.text for m in self.find(context, short_names=False)}
+            named |= {c.name for m in self.find(context, short_names=False) for c in m.candidates}
+            counts = [(sum(context.count(x) for x in (c.city or "", c.province) if x), c) for c in cands]
+            best = max(counts, key=lambda t: t[0])
+            if best[0] == 0 and not any(_named(c.city or "", named) for c in cands):
+                out = cands[0].region()
+                return {k: (v if k == cands[0].level else None) for k, v in out.items()}
+            return best[1].region()
+        return cands[0].region()
+
+
+def _continues_name(text: str, j: int) -> bool:
+    """A short name followed by more of a longer word ("中山路", "长安街") is not a place."""
+    return j < len(text) and text[j] in "路街道巷桥村镇乡园湖山江河门寺"
+
+
+def _names_of(m: PlaceMatch | None) -> set[str]:
+    return {c.name for c in m.candidates} if m else set()
+
+
+def _named(name: str | None, names: set[str]) -> bool:
+    if not name:
+        return False
+    return name in names or _strip_suffix(name) in names
+
+
+def _strip_suffix(name: str) -> str:
+    for s in _SUFFIXES:
+        if name.endswith(s) and len(name) - len(s) >= 2:
+            return name[: -len(s)]
+    return name
+
+
+def _merge(region: dict[str, str | None], new: dict[str, str | None]) -> None:
+    for k in _LEVELS:
+        if new.get(k) and not region.get(k):
+            region[k] = new[k]
+
+
+def named_area(text: str) -> str | None:
+    """A named area that is no division ("两江新区", "杭州高新区"), as the text writes it; None if none.
+
+    A 新区 is named by the two characters before it ("重庆市两江新区" → 两江新区). A development zone
+    (高新区, 经开区, 开发区) is named by the place before it ("杭州高新区"); alone it names nothing.
+    """
+    found = named_areas(text, first_only=True)
+    return found[0] if found else None
+
+
+def named_areas(text: str, *, first_only: bool = False) -> list[str]:
+    """Every named area in `text` (see `named_area`), in order, with repeats."""
+    out: list[str] = []
+    g = Gazetteer.default()
+    for m in _AREA_SUFFIX.finditer(text):
+        before = text[max(0, m.start() - 8) : m.start()]
+        place = _place_ending(g, before)
+        if m.group(1) == "新区":
+            stem = before[-2:]
+            if len(stem) == 2 and _HAN2.match(stem) and not _AREA_NOT_NAME.search(stem) and stem[-1] not in "省市区县":
+                name = stem + "新区"
+                if not g.is_division(name) and not _is_verb_stem(stem):
+                    out.append(name)
+        elif place:
+            out.append(place + m.group(1))
+        if first_only and out:
+            break
+    return out
+
+
+def _is_verb_stem(stem: str) -> bool:
+    """"打造新区", "促进新区": a verb before 新区 makes it the bare word, not a name."""
+    import jieba.posseg as pseg
+
+    words = pseg.lcut(stem)
+    return len(words) == 1 and words[0].flag.startswith(("v", "d", "p", "r", "a"))
+
+
+def _place_ending(g: Gazetteer, before: str) -> str | None:
+    """The place name that `before` ends with ("…杭州" → 杭州), if any."""
+    for k in range(min(len(before), 8), 1, -1):
+        tail = before[-k:]
+        if g.lookup(tail):
+            return tail
+    return None
+
+
+_AREA_SUFFIX = re.compile(r"(新区|高新区|经开区|开发区|自贸区)")
+_HAN2 = re.compile(r"^[\u4e00-\u9fa5]{2}$")

@@ -1,0 +1,124 @@
+"""Government bodies named in text: "广州市白云区人力资源和社会保障局", "区人力资源局", "我局".
+
+An organisation is a run of Han characters ending in an organisation suffix (局, 厅, 委员会, 大队…). It is
+*prefixed* when real places from the gazetteer stand right before it, *level-prefixed* when only a level does
+("区人力资源局", "市人社局": the writer's own district or city), and a *self-reference* for 我局/本局.
+
+`bureau_kind` maps the usual short forms of a bureau's name to one form, so that 人社局, 人力社保局,
+人力资源社会保障局 and 人力资源和社会保障局 are the same body. These abbreviations hold for every Chinese
+government, which is why they are listed here rather than learnt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.gazetteer import Gazetteer
+
+_SUFFIX = r"(?:人民政府|委员会|办公室|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
+_BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{_SUFFIX}")
+# words that never sit inside an organisation's name: a body containing one was cut from a sentence
+_NOT_IN_NAME = re.compile(r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治")
+_LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{_SUFFIX})")
+_SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
+# party committees and governments: they lead the bureau that writes a report, they are rarely its writer
+_LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县]?委|人民政府|政府|人大常委会|政协|党委|党组)$")
+
+# one body, several names (a hand list: these short forms are used by every government's bureaus)
+_KINDS: dict[str, tuple[str, ...]] = {
+    "人力资源和社会保障局": ("人力资源和社会保障局", "人力资源社会保障局", "人力社保局", "人社局", "人力资源局"),
+    "人力资源和社会保障厅": ("人力资源和社会保障厅", "人力资源社会保障厅", "人社厅"),
+    "市场监督管理局": ("市场监督管理局", "市场监管局"),
+    "发展和改革委员会": ("发展和改革委员会", "发展改革委员会", "发改委"),
+    "卫生健康委员会": ("卫生健康委员会", "卫生和健康委员会", "卫健委"),
+    "住房和城乡建设局": ("住房和城乡建设局", "住房城乡建设局", "住建局"),
+    "生态环境局": ("生态环境局", "环保局"),
+}
+_ALIAS_TO_KIND = {alias: kind for kind, aliases in _KINDS.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class Org:
+    """An organisation named in a text."""
+
+    name: str  # as written: 广州市白云区人力资源和社会保障局, 区人力资源局, 我局
+    body: str  # without its place: 人力资源和社会保障局 (for 我局: 局)
+    place: str  # the places before it, as written ("广州市白云区"), or ""
+    level: str | None  # 省/市/区/县 for a level-prefixed name, else None
+    start: int
+
+    @property
+    def prefixed(self) -> bool:
+        return bool(self.place)
+
+    @property
+    def leadership(self) -> bool:
+        return bool(_LEADERSHIP.match(self.body)) or bool(_LEADERSHIP.match(self.name))
+
+
+def bureau_kind(name: str) -> str:
+    """The body's name without its place, short forms written out: "宝安区人社局" → 人力资源和社会保障局."""
+    body = name
+    for m in Gazetteer.default().find(name, short_names=True):
+        if m.start == len(name) - len(body):
+            body = name[m.end :]
+    body = re.sub(r"^[省市区县]", "", body) if len(body) > 2 else body
+    return _ALIAS_TO_KIND.get(body, body)
+
+
+def _inside_title_marks(text: str, i: int) -> bool:
+    """Inside 《…》: a document title, not a body acting."""
+    return text.rfind("《", 0, i) > text.rfind("》", 0, i)
+
+
+def _body_at(text: str, j: int) -> str | None:
+    m = _BODY.match(text, j)
+    if not m or _NOT_IN_NAME.search(m.group(0)):
+        return None
+    body = m.group(0)
+    # prefer the longest body ending in a suffix, up to the next non-name character ("人力资源和社会保障局")
+    longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{_SUFFIX}", text[j : j + 18])
+    if longer and not _NOT_IN_NAME.search(longer.group(0)) and len(longer.group(0)) > len(body):
+        tail = text[j + len(longer.group(0)) : j + len(longer.group(0)) + 1]
+        if not tail or not re.match(r"[\u4e00-\u9fa5]", tail) or tail in "在根按坚认严全以对于为和、":
+            body = longer.group(0)
+    return body
+
+
+def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> list[Org]:
+    """Every organisation named in `text`, in order; those inside document titles (《…》) only with `titles`."""
+    out: list[Org] = []
+    g = Gazetteer.default()
+    matches = g.find(text, short_names=True)
+    k = 0
+    while k < len(matches):
+        first = matches[k]
+        end = first.end
+        while k + 1 < len(matches) and matches[k + 1].start == end:
+            k += 1
+            end = matches[k].end
+        body = _body_at(text, end)
+        if body and (titles or not _inside_title_marks(text, first.start)):
+            out.append(Org(text[first.start : end] + body, body, text[first.start : end], None, first.start))
+        k += 1
+    if not prefixed_only:
+        for m in _LEVEL_ORG.finditer(text):
+            if any(o.start <= m.start() < o.start + len(o.name) for o in out):
+                continue
+            if _NOT_IN_NAME.search(m.group(2)) or _inside_title_marks(text, m.start()):
+                continue
+            out.append(Org(m.group(0), m.group(2), "", m.group(1), m.start()))
+        for m in _SELF.finditer(text):
+            out.append(Org(m.group(0), m.group(1), "", None, m.start()))
+    return sorted(out, key=lambda o: o.start)
+
+
+def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:
+    """The organisation a passage speaks as: the first one named, leaders (区委, 区政府) only when alone."""
+    found = orgs(text, prefixed_only=prefixed_only)
+    acting = [o for o in found if not o.leadership and o.name[:1] not in "我本"]
+    if acting:
+        return acting[0]
+    selfref = [o for o in found if o.name[:1] in "我本"]
+    return (selfref or found or [None])[0]

@@ -1,0 +1,182 @@
+"""Issuer, region and year of real-world report pages, and questions scoped by them.
+
+Each fixture is written for its pattern (no report text is copied): a city bureau that names district award
+winners, a district report that names only "区人力资源局" and its 区委, two years of one issuer, a bureau of
+another kind whose district name holds another district's characters, and a page that names no place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.gazetteer import Gazetteer, named_area
+from bot.places import mentions
+from bot.query import QueryParser
+from bot.types import ReportMeta
+from ingest.index import apply_overrides
+from ingest.load import load_report
+from ingest.parse import parse_text
+
+CITY_WITH_WINNERS = """广州市人力资源和社会保障局2023年法治政府建设年度报告
+
+2023年，我局在市委、市政府的领导下，扎实推进法治政府建设。
+
+一、主要成效
+
+（一）依法行政水平提升。全年办理行政复议案件41件。海珠区人社局、天河区人社局获评法治建设先进单位，
+番禺区人社局的做法在全市推广。海珠区调解仲裁院获评优秀。
+
+二、存在问题
+
+基层执法力量仍然不足。
+"""
+
+DISTRICT_NAMES_ONLY_ITSELF = """在宝安区委、区政府的正确领导下，区人力资源局认真贯彻落实法治政府建设要求，现将2021年工作报告如下。
+
+一、主要做法
+
+（一）推进依法决策。全年审查规范性文件3件，开展执法检查56次。
+
+（二）化解劳动争议。全年受理劳动争议案件1200宗，结案率98%。
+"""
+
+MARKET_SUPERVISION = """上城区市场监督管理局2022年度法治政府建设情况报告
+
+2022年，上城区市场监督管理局坚持依法行政。
+
+一、主要举措
+
+（一）规范执法。全年查办案件310件，罚没款520万元。
+"""
+
+NO_PLACE = """2022年度法治政府建设工作报告
+
+2022年，我局坚持依法行政，推进各项工作。
+
+一、主要举措
+
+（一）加强学习。组织法治培训6场。
+"""
+
+
+def _meta(tmp_path: Path, name: str, text: str) -> ReportMeta:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    return parse_text(load_report(f, tmp_path)).meta
+
+
+def _two_years(year: int, cases: int) -> str:
+    return (
+        f"天津市人力资源和社会保障局{year}年法治政府建设年度报告\n\n"
+        f"{year}年，市人社局深入推进依法行政。\n\n一、主要举措\n\n（一）办理行政复议案件{cases}件。\n"
+    )
+
+
+def test_a_city_bureau_is_not_named_after_the_districts_it_praises(tmp_path: Path) -> None:
+    meta = _meta(tmp_path, "gz.txt", CITY_WITH_WINNERS)
+    assert meta.issuer == "广州市人力资源和社会保障局"
+    assert meta.region.model_dump() == {"province": "广东省", "city": "广州市", "district": None}
+    assert "海珠" not in meta.short_name
+
+
+def test_a_district_report_naming_only_its_bureau_gets_its_place_from_the_district_committee(tmp_path: Path) -> None:
+    meta = _meta(tmp_path, "ba.txt", DISTRICT_NAMES_ONLY_ITSELF)
+    assert meta.issuer == "深圳市宝安区人力资源局"
+    assert meta.region.model_dump() == {"province": "广东省", "city": "深圳市", "district": "宝安区"}
+    assert meta.years == [2021]
+    assert "未知" not in meta.title
+    assert meta.short_name.startswith("宝安区人力资源局2021年")
+
+
+def test_an_abbreviated_city_bureau_takes_the_full_name_the_text_gives(tmp_path: Path) -> None:
+    text = "2021年，市人社局坚持依法行政。天津市人力资源和社会保障局制定了工作方案。\n\n一、主要举措\n\n办理案件9件。\n"
+    meta = _meta(tmp_path, "tj.txt", text)
+    assert meta.issuer == "天津市人力资源和社会保障局"
+    assert meta.region.city == "天津市"
+
+
+def test_a_bureau_of_another_kind_has_its_real_district_and_no_bogus_city(tmp_path: Path) -> None:
+    meta = _meta(tmp_path, "sc.txt", MARKET_SUPERVISION)
+    assert meta.issuer == "上城区市场监督管理局"
+    assert meta.region.model_dump() == {"province": "浙江省", "city": "杭州市", "district": "上城区"}
+    assert mentions("上城区市场监督管理局") == ["上城区"]
+
+
+def test_a_page_that_names_no_place_takes_its_region_from_the_manifest(tmp_path: Path) -> None:
+    f = tmp_path / "np.txt"
+    f.write_text(NO_PLACE, encoding="utf-8")
+    report = parse_text(load_report(f, tmp_path))
+    assert report.meta.region.names() == []
+    assert "未知" not in report.meta.title
+    apply_overrides(report, {"issuer": "常州市钟楼区人力资源和社会保障局", "district": "钟楼区", "city": "常州市"})
+    assert report.meta.region.district == "钟楼区"
+    parser = QueryParser([report.meta])
+    assert parser.parse("常州钟楼区2022年组织了几场法治培训？").report_ids == [report.meta.report_id]
+
+
+@pytest.mark.parametrize("text", ["全市各区", "两个区", "这个区", "依法治区", "员全省", "奖全区", "城区市场"])
+def test_words_that_merely_end_in_a_level_are_not_places(text: str) -> None:
+    assert mentions(text) == []
+
+
+def test_the_gazetteer_fills_in_the_hierarchy_and_settles_ambiguity_by_context() -> None:
+    g = Gazetteer.default()
+    assert g.resolve("深圳宝安") == {"province": "广东省", "city": "深圳市", "district": "宝安区"}
+    assert g.resolve("常州钟楼区")["city"] == "常州市"
+    assert g.resolve("白云区")["city"] is None  # 广州 and 贵阳 both have one
+    assert g.resolve("贵阳市白云区")["city"] == "贵阳市"
+    assert named_area("重庆市两江新区2020年度报告") == "两江新区"
+    assert named_area("国家级新区") is None
+
+
+@pytest.fixture()
+def catalog(tmp_path: Path) -> list[ReportMeta]:
+    metas = [
+        _meta(tmp_path, "gz.txt", CITY_WITH_WINNERS),
+        _meta(tmp_path, "ba.txt", DISTRICT_NAMES_ONLY_ITSELF),
+        _meta(tmp_path, "sc.txt", MARKET_SUPERVISION),
+        _meta(tmp_path, "tj2020.txt", _two_years(2020, 30)),
+        _meta(tmp_path, "tj2022.txt", _two_years(2022, 45)),
+    ]
+    return metas
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("深圳宝安2021年受理了多少劳动争议案件？", ["ba"]),
+        ("宝安区人社局审查了几件规范性文件？", ["ba"]),
+        ("广州市人社局办了多少复议案件？", ["gz"]),  # the city's own bureau, not the districts it names
+        ("上城区市场监管局查办了多少案件？", ["sc"]),
+        ("天津市人社局2022年办理了多少行政复议案件？", ["tj2022"]),
+        ("天津市人社局2020年办理了多少行政复议案件？", ["tj2020"]),
+    ],
+)
+def test_questions_are_scoped_to_the_place_and_year_they_name(
+    catalog: list[ReportMeta], question: str, expected: list[str]
+) -> None:
+    assert QueryParser(catalog).parse(question).report_ids == expected
+
+
+def test_a_year_the_issuer_has_no_report_for_is_uncovered(catalog: list[ReportMeta]) -> None:
+    q = QueryParser(catalog).parse("天津市人社局2021年办理了多少行政复议案件？")
+    assert q.uncovered_years == [2021]
+
+
+@pytest.mark.parametrize("question", ["宛城区市场监管局查办了多少案件？", "天河区人社局办了多少复议案件？"])
+def test_a_place_no_report_covers_selects_nothing(catalog: list[ReportMeta], question: str) -> None:
+    q = QueryParser(catalog).parse(question)
+    assert q.report_ids == []
+    assert q.unknown_regions
+
+
+def test_adding_an_unrelated_report_does_not_change_another_places_scope(
+    catalog: list[ReportMeta], tmp_path: Path
+) -> None:
+    questions = ["深圳宝安2021年受理了多少劳动争议案件？", "上城区市场监管局查办了多少案件？", "天津市人社局2022年办理了多少行政复议案件？"]
+    before = [QueryParser(catalog).parse(q).report_ids for q in questions]
+    extra = _meta(tmp_path, "wc.txt", MARKET_SUPERVISION.replace("上城区", "宛城区"))
+    after = [QueryParser([*catalog, extra]).parse(q).report_ids for q in questions]
+    assert after == before
