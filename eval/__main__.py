@@ -1,8 +1,9 @@
-"""CLI: `python -m eval validate FILE` and `python -m eval run --gold FILE [--out DIR] [--compare PREV]`."""
+"""CLI: `python -m eval validate FILE` and `python -m eval run [--set NAME | --gold FILE] [--out DIR]`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -18,31 +19,38 @@ DEFAULT_OUT = Path("eval/out/latest")
 
 def _validate(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval validate", description="Check a gold JSONL file.")
-    ap.add_argument("file", type=Path, help="gold file, e.g. eval/gold/gold.jsonl")
+    ap.add_argument("file", type=Path, help="gold file or folder, e.g. eval/gold/gold.jsonl or eval/gold/heldout")
     ap.add_argument("--reports", type=Path, default=DEFAULT_REPORTS, help="reports folder (data/reports)")
     args = ap.parse_args(argv)
-    problems = validate_gold(args.file, args.reports)
-    if problems:
-        print(f"{args.file}: {len(problems)} problem(s):", file=sys.stderr)
-        for p in problems:
-            print(f"  - {p}", file=sys.stderr)
-        return 1
     from eval.gold import read_jsonl
+    from eval.sets import set_files
 
-    rows, _ = read_jsonl(args.file)
-    print(f"{len(rows)} items OK")
-    return 0
+    n, rc = 0, 0
+    for f in set_files(args.file):
+        problems = validate_gold(f, args.reports)
+        if problems:
+            print(f"{f}: {len(problems)} problem(s):", file=sys.stderr)
+            for p in problems:
+                print(f"  - {p}", file=sys.stderr)
+            rc = 1
+        n += len(read_jsonl(f)[0])
+    if rc == 0:
+        print(f"{n} items OK")
+    return rc
 
 
 def _run(argv: list[str]) -> int:
     from bot.pipeline import ReportQA
-    from eval.compare import compare, load_previous
-    from eval.gold import load_gold
-    from eval.runner import evaluate, write_outputs
-    from eval.table import totals_table
+    from eval.sets import SETS, load_set, set_names
 
-    ap = argparse.ArgumentParser(prog="python -m eval run", description="Run the bot over a gold set.")
-    ap.add_argument("--gold", type=Path, required=True, help="gold file, e.g. eval/gold/gold.jsonl")
+    ap = argparse.ArgumentParser(
+        prog="python -m eval run",
+        description="Run the bot over gold sets: by default the tuning, reworded and held-out sets side by side.",
+    )
+    ap.add_argument("--gold", type=Path, help="one gold file or folder instead of the named sets")
+    ap.add_argument(
+        "--set", action="append", dest="sets", metavar="NAME", help=f"a named set ({', '.join(SETS)}); repeatable"
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     ap.add_argument("--k", type=int, help="retrieval_k for the bot (default: the settings' value)")
     ap.add_argument("--index", type=Path, help="index folder (default: REPORTQA_INDEX_DIR or .data/index)")
@@ -55,11 +63,15 @@ def _run(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     if args.k is not None and args.k <= 0:
         ap.error(f"--k must be > 0, got {args.k}")
+    if args.gold and args.sets:
+        ap.error("give --gold or --set, not both")
 
-    items = load_gold(args.gold, args.reports)
+    single = args.gold is not None
+    chosen = {args.gold.stem: args.gold} if single else set_names(args.sets)
+    if not chosen:
+        ap.error("no gold sets found under eval/gold; give --gold FILE")
+    loaded = {name: load_set(path, args.reports) for name, path in chosen.items()}
     thresholds_path = args.thresholds or DEFAULT_THRESHOLDS
-    thresholds = load_thresholds(thresholds_path) if args.thresholds or thresholds_path.exists() else None
-    previous = load_previous(args.compare) if args.compare else None
     overrides: dict[str, object] = {}
     if args.index:
         overrides["index_dir"] = args.index
@@ -67,25 +79,63 @@ def _run(argv: list[str]) -> int:
         overrides["retrieval_k"] = args.k
     settings = Settings(**overrides)  # type: ignore[arg-type]
     qa = ReportQA.from_settings(settings)
+    failed = False
+    overall_by_set: dict[str, dict[str, object]] = {}
+    for name, items in loaded.items():
+        set_name = "tune" if single else name
+        thresholds = load_thresholds(thresholds_path, set_name) if args.thresholds or thresholds_path.exists() else None
+        out = args.out if single else args.out / name
+        prev = args.compare if single or args.compare is None else args.compare / name
+        if not single and args.compare is not None and not (prev / "summary.json").exists():
+            prev = None
+        failed |= _run_set(qa, settings, name, chosen[name], items, out, prev, thresholds, thresholds_path, args)
+        overall_by_set[name] = json.loads((out / "summary.json").read_text(encoding="utf-8"))["overall"]
+    if not single:
+        from eval.sets import sets_table, write_sets_page
+
+        page = write_sets_page(args.out, overall_by_set, {"index_dir": str(settings.index_dir)})
+        print("\n" + sets_table(overall_by_set) + f"\n\nwrote {page}")
+    return 1 if args.check and failed else 0
+
+
+def _run_set(
+    qa: object,
+    settings: Settings,
+    name: str,
+    path: Path,
+    items: list[object],
+    out: Path,
+    prev: Path | None,
+    thresholds: dict[str, float] | None,
+    thresholds_path: Path,
+    args: argparse.Namespace,
+) -> bool:
+    """Run and report one set; True when a threshold is not met."""
+    from eval.compare import compare, load_previous
+    from eval.runner import evaluate, write_outputs
+    from eval.table import totals_table
+
+    previous = load_previous(prev) if prev is not None else None
     run = evaluate(
-        qa,
-        items,
+        qa,  # type: ignore[arg-type]
+        items,  # type: ignore[arg-type]
         args.reports,
         settings.retrieval_k,
-        info={"gold": str(args.gold), "index_dir": str(settings.index_dir)},
+        info={"gold": str(path), "set": name, "index_dir": str(settings.index_dir)},
         progress=not args.quiet,
     )
     if previous is not None:
-        run.comparison = compare(previous, str(args.compare), run.scores, run.overall)
+        run.comparison = compare(previous, str(prev), run.scores, run.overall)
     if args.judge:
         if not settings.llm_base_url:
-            ap.error("--judge needs an LLM: set REPORTQA_LLM_BASE_URL (and _MODEL, _API_KEY)")
+            raise SystemExit("--judge needs an LLM: set REPORTQA_LLM_BASE_URL (and _MODEL, _API_KEY)")
         from bot.llm import make_llm_answerer
         from eval.judge import judge_run
 
         run.info["judge"] = judge_run(make_llm_answerer(settings).chat, run.items, run.records)
-    paths = write_outputs(run, args.out, thresholds)
+    paths = write_outputs(run, out, thresholds)
 
+    print(f"\n== {name} ({path}, {len(items)} items)")
     print(totals_table(run.overall, run.by_type, settings.retrieval_k))
     if run.comparison is not None:
         c = run.comparison
@@ -101,14 +151,14 @@ def _run(argv: list[str]) -> int:
             print(f"  - {b}")
     failures = check(run.overall, thresholds) if thresholds else []
     if thresholds:
-        print(f"\nthresholds ({thresholds_path}): " + ("all met" if not failures else "NOT met"))
+        print(f"\nthresholds ({thresholds_path}, {name}): " + ("all met" if not failures else "NOT met"))
         for f in failures:
             print(f"  - {f}")
     if "judge" in run.info:
         j = run.info["judge"]
         print(f"\nLLM judge: faithfulness {j['faithfulness']}, correctness {j['correctness']} ({j['judged']} judged)")
     print(f"\n{run.info['seconds']} s; wrote {', '.join(str(p) for p in paths.values())}")
-    return 1 if args.check and failures else 0
+    return bool(failures)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in commands:
         print(
             "usage: python -m eval validate FILE [--reports DIR]\n"
-            "       python -m eval run --gold FILE [--out DIR] [--k N] [--index DIR] [--compare PREV]"
+            "       python -m eval run [--set NAME ...| --gold FILE] [--out DIR] [--k N] [--index DIR] [--compare PREV]"
             " [--reports DIR] [--thresholds FILE] [--check]",
             file=sys.stderr,
         )

@@ -22,14 +22,24 @@ class ThresholdsError(ReportQAError):
     code = "thresholds_error"
 
 
-def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> dict[str, float]:
-    """The thresholds of `path`, comments (keys starting with "_") left out."""
+def load_thresholds(path: Path = DEFAULT_THRESHOLDS, gold_set: str = "tune") -> dict[str, float]:
+    """The thresholds of `path` for one gold set, comments (keys starting with "_") left out.
+
+    The file holds either one object of metric: value (for the tuning set), or one such object per set name
+    ({"tune": {...}, "heldout": {...}}). A set the file does not list has no thresholds ({}).
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ThresholdsError(f"{path}: cannot read the thresholds ({exc}).") from exc
     if not isinstance(raw, dict):
         raise ThresholdsError(f"{path}: must be a JSON object of metric: value.")
+    if any(isinstance(v, dict) for v in raw.values()):
+        raw = raw.get(gold_set, {})
+        if not isinstance(raw, dict):
+            raise ThresholdsError(f"{path}: {gold_set!r} must be a JSON object of metric: value.")
+    elif gold_set != "tune":
+        return {}
     out: dict[str, float] = {}
     for key, value in raw.items():
         if key.startswith("_"):
