@@ -33,7 +33,9 @@ _LEVELS: tuple[Level, ...] = ("province", "city", "district")
 # county-level names that are also ordinary words: only a place right after their own city ("阳泉市城区")
 _COMMON_WORD_NAMES = frozenset({"城区", "郊区", "矿区", "市中区", "新区", "开发区", "高新区", "经开区"})
 # named areas that are not administrative divisions, recognised by their suffix
-_AREA_NOT_NAME = re.compile(r"级|^(?:全国|各类|各个|相关|所在|辖区|全区|本区|该区|我区|示范|试点|高新|经开|开发|城市|一个|两个|建设|打造)")
+_AREA_NOT_NAME = re.compile(
+    r"级|^(?:全国|各类|各个|相关|所在|辖区|全区|本区|该区|我区|示范|试点|高新|经开|开发|城市|一个|两个|建设|打造)"
+)
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "省", "市", "区", "县", "盟", "旗", "州")
 
 
@@ -169,9 +171,10 @@ class Gazetteer:
         for k, m in enumerate(matches):
             prev = matches[k - 1] if k else None
             after_parent = prev is not None and prev.end == m.start
-            if m.text in _COMMON_WORD_NAMES:
-                if not after_parent or not any(c.city in _names_of(prev) for c in m.candidates):
-                    continue
+            if m.text in _COMMON_WORD_NAMES and (
+                not after_parent or not any(c.city in _names_of(prev) for c in m.candidates)
+            ):
+                continue
             cands = m.candidates
             if len(cands) > 1:
                 near = [c for c in cands if (c.city and _named(c.city, names)) or _named(c.province, names)]
@@ -283,7 +286,7 @@ def named_areas(text: str, *, first_only: bool = False) -> list[str]:
 
 
 def _is_verb_stem(stem: str) -> bool:
-    """"打造新区", "促进新区": a verb before 新区 makes it the bare word, not a name."""
+    """ "打造新区", "促进新区": a verb before 新区 makes it the bare word, not a name."""
     import jieba.posseg as pseg
 
     words = pseg.lcut(stem)

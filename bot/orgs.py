@@ -121,4 +121,5 @@ def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:
     if acting:
         return acting[0]
     selfref = [o for o in found if o.name[:1] in "我本"]
-    return (selfref or found or [None])[0]
+    rest = selfref or found
+    return rest[0] if rest else None

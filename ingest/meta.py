@@ -121,8 +121,8 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
                 return region
     by_level: dict[str, Counter[str]] = {"district": Counter(), "city": Counter(), "province": Counter()}
     for m in Gazetteer.default().find(text):
-        lv = "city" if m.text.endswith("市") and m.level == "province" else m.level  # 重庆市: a city too
-        by_level[lv][m.text] += 1
+        # 重庆市: a city too
+        by_level["city" if m.text.endswith("市") and m.level == "province" else m.level][m.text] += 1
     areas = Counter(named_areas(text))
     new_areas = [a for a in areas if a.endswith("新区")]
     for area, n in areas.items():

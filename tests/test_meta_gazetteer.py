@@ -33,7 +33,8 @@ CITY_WITH_WINNERS = """广州市人力资源和社会保障局2023年法治政�
 基层执法力量仍然不足。
 """
 
-DISTRICT_NAMES_ONLY_ITSELF = """在宝安区委、区政府的正确领导下，区人力资源局认真贯彻落实法治政府建设要求，现将2021年工作报告如下。
+DISTRICT_NAMES_ONLY_ITSELF = """在宝安区委、区政府的正确领导下，区人力资源局认真贯彻落实法治政府建设要求，
+现将2021年工作报告如下。
 
 一、主要做法
 
@@ -175,7 +176,11 @@ def test_a_place_no_report_covers_selects_nothing(catalog: list[ReportMeta], que
 def test_adding_an_unrelated_report_does_not_change_another_places_scope(
     catalog: list[ReportMeta], tmp_path: Path
 ) -> None:
-    questions = ["深圳宝安2021年受理了多少劳动争议案件？", "上城区市场监管局查办了多少案件？", "天津市人社局2022年办理了多少行政复议案件？"]
+    questions = [
+        "深圳宝安2021年受理了多少劳动争议案件？",
+        "上城区市场监管局查办了多少案件？",
+        "天津市人社局2022年办理了多少行政复议案件？",
+    ]
     before = [QueryParser(catalog).parse(q).report_ids for q in questions]
     extra = _meta(tmp_path, "wc.txt", MARKET_SUPERVISION.replace("上城区", "宛城区"))
     after = [QueryParser([*catalog, extra]).parse(q).report_ids for q in questions]
