@@ -1,0 +1,145 @@
+"""Metadata and scoped questions on real government pages kept outside the repository.
+
+    python bench/realpages.py --pages /work/scratch/realpages [--split heldout] [--questions] [--show]
+
+The folder holds the pages (tune/*.txt, heldout/*.txt), ``truth.jsonl`` (issuer, province, city, district,
+years per page, labelled by someone who read only the pages) and optionally ``questions.jsonl`` (gold-format
+questions scoped by place and year). Page texts are public web pages copied for measuring; they are never
+committed. `--show` prints each wrong field, and is meant for the tune split only: the held-out split is
+measured, not studied.
+
+A report's metadata is right when its issuer names the same body (the same bureau kind at the same place) and
+its province, city, district and years equal the labels. With --questions the sample reports are ingested
+beside the pages (BM25 only) and every question is asked: a scoped question is right when it is answered with
+its key facts from the right page, or refused when it is unanswerable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.orgs import bureau_kind
+from bot.types import ReportMeta
+from ingest.load import load_report
+from ingest.parse import parse_text
+
+REPO = Path(__file__).resolve().parents[1]
+FIELDS = ("issuer", "province", "city", "district", "years")
+
+
+def _same_issuer(ours: str | None, truth: str | None, meta: ReportMeta, label: dict[str, Any]) -> bool:
+    if not truth:
+        return ours is None or not label.get("issuer")
+    if not ours:
+        return False
+    place_ok = (meta.region.district or meta.region.city) == (label.get("district") or label.get("city"))
+    return place_ok and bureau_kind(ours) == bureau_kind(truth)
+
+
+def check_page(root: Path, label: dict[str, Any]) -> dict[str, bool]:
+    """Which fields of one page's metadata equal its labels."""
+    meta = parse_text(load_report(root / label["file"], root)).meta
+    got = {"province": meta.region.province, "city": meta.region.city, "district": meta.region.district}
+    out = {k: got[k] == label.get(k) for k in ("province", "city", "district")}
+    out["issuer"] = _same_issuer(meta.issuer, label.get("issuer"), meta, label)
+    out["years"] = sorted(meta.years) == sorted(label.get("years") or [])
+    out["_meta"] = meta  # type: ignore[assignment]
+    return out
+
+
+def metadata(root: Path, split: str, show: bool) -> dict[str, Any]:
+    labels = [json.loads(x) for x in (root / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    labels = [lb for lb in labels if split == "all" or lb["file"].startswith(split + "/")]
+    right = dict.fromkeys((*FIELDS, "all"), 0)
+    for lb in labels:
+        res = check_page(root, lb)
+        meta: ReportMeta = res.pop("_meta")  # type: ignore[assignment]
+        for f in FIELDS:
+            right[f] += res[f]
+        right["all"] += all(res[f] for f in FIELDS)
+        right.setdefault("issuer+region", 0)
+        right["issuer+region"] += all(res[f] for f in ("issuer", "province", "city", "district"))
+        if show and not all(res.values()):
+            wrong = [f for f in FIELDS if not res[f]]
+            print(
+                f"{lb['file']}: wrong {wrong}: ours issuer={meta.issuer} region={meta.region.model_dump()} "
+                f"years={meta.years} | label issuer={lb.get('issuer')} "
+                f"{lb.get('province')}/{lb.get('city')}/{lb.get('district')} years={lb.get('years')}"
+            )
+    n = len(labels)
+    return {"pages": n, **{k: round(v / n, 3) if n else None for k, v in right.items()}}
+
+
+def questions(root: Path, split: str) -> dict[str, Any]:
+    """Ingest the samples and the pages (BM25 only) into a temporary index and ask every question."""
+    from eval.__main__ import main as eval_main
+
+    qfile = root / "questions.jsonl"
+    items = [json.loads(x) for x in qfile.read_text(encoding="utf-8").splitlines() if x.strip()]
+    wanted = {lb["file"] for lb in map(json.loads, (root / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
+    if split != "all":
+        wanted = {f for f in wanted if f.startswith(split + "/")}
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = Path(tmp) / "reports"
+        for f in sorted(wanted):
+            (reports / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / f, reports / f)
+        for f in (REPO / "data" / "reports").glob("*.txt"):
+            shutil.copy(f, reports / f.name)
+        # answerable questions of the split's pages, and every unanswerable one
+        keep = [it for it in items if not it["evidence"] or any(e["file"] in wanted for e in it["evidence"])]
+        gold = Path(tmp) / "q.jsonl"
+        gold.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in keep), encoding="utf-8")
+        from bot.settings import Settings
+        from ingest.index import ingest
+
+        settings = Settings(index_dir=Path(tmp) / "index", cache_dir=Path(tmp) / "cache")
+        ingest([reports], settings, None)
+        out = Path(tmp) / "out"
+        no_gate = Path(tmp) / "no-thresholds.json"
+        no_gate.write_text("{}", encoding="utf-8")
+        argv = ["run", "--gold", str(gold), "--reports", str(reports), "--index", str(settings.index_dir)]
+        eval_main([*argv, "--out", str(out), "-q", "--thresholds", str(no_gate)])
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    scored = summary["items"]
+    right = sum(1 for s in scored if _scoped_right(s))
+    return {
+        "questions": len(scored),
+        "scoped_right": round(right / len(scored), 3) if scored else None,
+        "pass_rate": summary["overall"]["pass_rate"],
+    }
+
+
+def _scoped_right(s: dict[str, Any]) -> bool:
+    """Answered with every key fact and a citation on the right page, or rightly refused."""
+    if not s["answerable"]:
+        return bool(s["refused"])
+    return not s["refused"] and not s["missing_facts"] and bool(s["cited"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=Path, required=True, help="folder with tune/, heldout/ and truth.jsonl")
+    ap.add_argument("--split", choices=("tune", "heldout", "all"), default="heldout")
+    ap.add_argument("--questions", action="store_true", help="also ask questions.jsonl (ingests the pages)")
+    ap.add_argument("--show", action="store_true", help="print every wrong field (tune split only)")
+    args = ap.parse_args()
+    if args.show and args.split != "tune":
+        ap.error("--show is for the tune split: held-out pages are measured, not studied")
+    result: dict[str, Any] = {"split": args.split, "metadata": metadata(args.pages, args.split, args.show)}
+    if args.questions and (args.pages / "questions.jsonl").exists():
+        result["questions"] = questions(args.pages, args.split)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
