@@ -142,6 +142,17 @@ class ReportQA:
             return hits
         return self.retriever.retrieve(text, query.report_ids or None)
 
+    @staticmethod
+    def _collection(prep: Prepared) -> Answer | None:
+        """The answer to a question about the collection itself (which reports, years, issuers), else None."""
+        from bot import places
+        from bot.catalog import answer_collection, is_collection_question
+
+        names = [*prep.query.regions, *(places.stem(r) for r in prep.query.regions)]
+        if not is_collection_question(prep.query, names):
+            return None
+        return answer_collection(prep.query, prep.data)
+
     def _llm_worthwhile(self, prep: Prepared) -> bool:
         """Questions refused on metadata (a district or year no report covers) need no LLM call."""
         return bool(prep.hits) and self.extractive.metadata_refusal(prep.query, prep.data) is None
@@ -157,6 +168,9 @@ class ReportQA:
         if foreign:
             return foreign
         prep = self.prepare(question, history, report_ids)
+        collection = self._collection(prep)
+        if collection is not None:
+            return collection
         if self.llm is not None and self._llm_worthwhile(prep):
             answer = self.llm.answer(prep, fallback=self.extractive, history=history)
         else:
@@ -177,10 +191,11 @@ class ReportQA:
             yield "answer", foreign
             return
         prep = self.prepare(question, history, report_ids)
-        if self.llm is not None and self._llm_worthwhile(prep):
+        collection = self._collection(prep)
+        if self.llm is not None and collection is None and self._llm_worthwhile(prep):
             yield from self.llm.stream(prep, fallback=self.extractive, history=history)
             return
-        answer = self.extractive.answer(prep)
+        answer = collection or self.extractive.answer(prep)
         for i in range(0, len(answer.answer), 8):
             yield "delta", answer.answer[i : i + 8]
         yield "answer", answer

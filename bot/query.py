@@ -128,7 +128,9 @@ def _name_like(stem: str) -> bool:
     """Two characters that could be a place's name: not a verb, pronoun, number… by jieba's tags ("下辖")."""
     import jieba.posseg as pseg
 
-    return not any(w.flag.startswith(("v", "a", "p", "r", "d", "c", "u", "m", "q")) for w in pseg.lcut(stem))
+    return not any(
+        w.flag.startswith(("v", "a", "p", "r", "d", "c", "u", "m", "q", "f", "t", "s")) for w in pseg.lcut(stem)
+    )
 
 
 class QueryParser:

@@ -43,6 +43,9 @@ class ReportMeta(BaseModel):
     published_span: list[int] | None = Field(
         default=None, description="[start, end) of the publish-date text in the file, for citing it."
     )
+    title_span: list[int] | None = Field(
+        default=None, description="[start, end) of the title line in the file, when the report has one."
+    )
     content_hash: str = ""
     n_chars: int = 0
     page_starts: list[int] | None = Field(

@@ -232,6 +232,12 @@ def _keep_spans(ln: Line, text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
+def _trimmed_span(ln: Line, text: str) -> tuple[int, int]:
+    """The line's span without Markdown marks and surrounding spaces (its first and last kept pieces)."""
+    keep = _keep_spans(ln, text)
+    return (keep[0][0], keep[-1][1]) if keep else (ln.start, ln.end)
+
+
 def parse_text(raw: RawReport) -> ParsedReport:
     """Parse a report into the clean view and its section tree (metadata filled by `ingest.meta`)."""
     from ingest.meta import extract_meta
@@ -292,6 +298,8 @@ def parse_text(raw: RawReport) -> ParsedReport:
     tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
     signature = next((t for t in tail[:3] if len(t) <= 40), None)
     meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature)
+    if title_i is not None:
+        meta.title_span = list(_trimmed_span(lines[title_i], text))
     if date_line is not None and meta.published:
         a, b = date_line.start, date_line.end
         while a < b and text[a].isspace():

@@ -1,0 +1,69 @@
+"""Questions about the collection itself are answered from metadata, each report cited at its title."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.pipeline import ReportQA
+from bot.settings import Settings
+from ingest.index import ingest
+from ingest.load import load_report
+
+REPORTS = {
+    "a.txt": "长沙市岳麓区人力资源和社会保障局2021年法治政府建设年度报告\n\n2021年，我局坚持依法行政。\n\n"
+    "一、主要举措\n\n（一）规范执法。全年办理劳动监察案件40件。\n",
+    "b.txt": "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告\n\n2022年，我局推进法治建设。\n\n"
+    "一、主要举措\n\n（一）化解争议。全年受理仲裁案件300件。\n",
+    "c.txt": "成都市人力资源和社会保障局2022年法治政府建设年度报告\n\n2022年，我局扎实推进依法行政。\n\n"
+    "一、主要举措\n\n（一）优化服务。全年新增就业5万人。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    root = tmp_path_factory.mktemp("catalog")
+    folder = root / "reports"
+    folder.mkdir()
+    for name, text in REPORTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache", use_dense=False)  # type: ignore[call-arg]
+    ingest([folder], settings, None)
+    qa = ReportQA.from_settings(settings)
+    qa.reports_dir = folder  # type: ignore[attr-defined]
+    return qa
+
+
+def _cited_sources(answer) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.source for c in answer.citations]
+
+
+def test_how_many_reports_lists_every_report_each_cited_at_its_title(qa: ReportQA) -> None:
+    ans = qa.ask("一共有几份报告？")
+    assert ans.answerable
+    assert "3份" in ans.answer
+    assert sorted(_cited_sources(ans)) == ["a.txt", "b.txt", "c.txt"]
+    folder: Path = qa.reports_dir  # type: ignore[attr-defined]
+    for c in ans.citations:
+        text = load_report(folder / c.source, folder).text
+        assert text[c.start : c.end] == c.quote
+        assert c.quote.endswith("年度报告")
+
+
+def test_the_reports_of_a_citys_districts_are_listed(qa: ReportQA) -> None:
+    ans = qa.ask("这几份报告里哪几份是长沙市下面区里的？")
+    assert ans.answerable
+    assert sorted(_cited_sources(ans)) == ["a.txt", "b.txt"]
+    assert "成都" not in ans.answer
+
+
+def test_the_years_of_the_reports_are_given(qa: ReportQA) -> None:
+    ans = qa.ask("这些报告分别是哪一年的？")
+    assert ans.answerable
+    assert all(y in ans.answer for y in ("2021年", "2022年"))
+
+
+def test_a_question_about_report_contents_is_not_a_collection_question(qa: ReportQA) -> None:
+    ans = qa.ask("哪份报告提到了仲裁案件？")
+    assert "份：" not in ans.answer  # answered from the text, not as a list of the reports
