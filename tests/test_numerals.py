@@ -1,0 +1,32 @@
+"""Counted Chinese numerals are compared as digits; numerals inside words are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.numerals import arabic
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("连续四年", "连续4年"),
+        ("两人", "2人"),
+        ("百分之八十", "80%"),
+        ("百分之八十四点七七", "84.77%"),
+        ("三千余件", "3000余件"),
+        ("共十二人次", "共12人次"),
+        ("两万元", "2万元"),
+        ("一千二百人", "1200人"),
+        ("二〇二一年", "2021年"),
+    ],
+)
+def test_counted_numerals_become_digits(text: str, expected: str) -> None:
+    assert arabic(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["统一", "一审", "一是加强", "第一", "一把手", "十三五", "七五普法", "两江新区", "万元"]
+)
+def test_numerals_inside_words_are_kept(text: str) -> None:
+    assert arabic(text) == text
