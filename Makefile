@@ -38,7 +38,7 @@ typecheck: install
 
 eval: install
 	$(PY) -m ingest -q
-	$(PY) -m eval run --gold eval/gold/gold.jsonl --out eval/out/latest
+	$(PY) -m eval run --out eval/out/latest
 
 # Benchmarks (BENCHMARKS.md): the sample corpus, then 5 → 1,000 reports against a LangChain baseline.
 # matplotlib draws the chart and is a bench-only dependency, installed here rather than in pyproject.
