@@ -22,7 +22,7 @@ from eval.gold import GoldError, load_gold
 from eval.records import GoldItem
 from eval.table import fmt
 
-GOLD_DIR = Path("eval/gold")
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
 SETS: dict[str, Path] = {
     "tune": GOLD_DIR / "gold.jsonl",
     "reworded": GOLD_DIR / "reworded.jsonl",
@@ -62,11 +62,10 @@ def load_set(path: Path, reports_dir: Path) -> list[GoldItem]:
     return items
 
 
-def available(base: Path = Path(".")) -> dict[str, Path]:
-    """The default sets that exist under `base`."""
+def available() -> dict[str, Path]:
+    """The default sets that exist."""
     out = {}
-    for name, rel in SETS.items():
-        p = base / rel
+    for name, p in SETS.items():
         if p.is_file() or (p.is_dir() and set_files(p)):
             out[name] = p
     return out
@@ -150,12 +149,12 @@ def _gap_cell(metric: str, v: float | None) -> str:
     return f"<td{cls}>{_signed(v)}</td>"
 
 
-def set_names(argv_sets: Sequence[str] | None, base: Path = Path(".")) -> dict[str, Path]:
+def set_names(argv_sets: Sequence[str] | None) -> dict[str, Path]:
     """The sets a run asks for by name (every available one when none is named)."""
-    avail = available(base)
+    avail = available()
     if not argv_sets:
         return avail
     unknown = [s for s in argv_sets if s not in SETS]
     if unknown:
         raise GoldError(Path("--set"), [f"unknown set {u!r}; known: {', '.join(SETS)}" for u in unknown])
-    return {s: avail.get(s, base / SETS[s]) for s in argv_sets}
+    return {s: avail.get(s, SETS[s]) for s in argv_sets}

@@ -442,7 +442,13 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ingest([REPORTS], settings, make_embedder(settings))
         argv = ["run", "--gold", str(GOLD), "--out", str(out), "--index", str(settings.index_dir)]
         rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
+        # the blind sets, side by side (tests/test_eval.py gates each of them too)
+        sets_out = tmp / "sets"
+        argv = ["run", "--set", "reworded", "--set", "heldout", "--out", str(sets_out)]
+        sets_rc = eval_main([*argv, "--index", str(settings.index_dir), "--reports", str(REPORTS), "-q"])
     return {
+        "sets_rc": sets_rc,
+        "sets": json.loads((sets_out / "sets.json").read_text(encoding="utf-8"))["sets"],
         "rc": rc,
         "gold_ids": gold_ids,
         "summary": json.loads((out / "summary.json").read_text(encoding="utf-8")),
@@ -457,6 +463,17 @@ def test_gate_every_threshold_is_met(gate_run: dict[str, Any]) -> None:
     failures = check(overall, load_thresholds(DEFAULT_THRESHOLDS))
     measured = ", ".join(f"{m}={overall[m]}" for m in METRICS)
     assert failures == [], f"thresholds not met: {failures}; measured: {measured}"
+
+
+@pytest.mark.parametrize("gold_set", ["reworded", "heldout"])
+def test_gate_the_blind_sets_meet_their_thresholds(gate_run: dict[str, Any], gold_set: str) -> None:
+    assert gate_run["sets_rc"] == 0
+    overall = gate_run["sets"][gold_set]
+    thresholds = load_thresholds(DEFAULT_THRESHOLDS, gold_set)
+    assert thresholds, f"eval/thresholds.json has no thresholds for the {gold_set} set"
+    failures = check(overall, thresholds)
+    measured = ", ".join(f"{m}={overall[m]}" for m in thresholds if m.removeprefix("max_") in overall)
+    assert failures == [], f"{gold_set}: thresholds not met: {failures}; measured: {measured}"
 
 
 def test_gate_answers_cover_every_item_in_order(gate_run: dict[str, Any]) -> None:
