@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot import places
 from bot.analysis import STOPWORDS, normalize, sentence_spans, words
 from bot.lexicon import SYNONYMS
+from bot.numerals import MEASURES, arabic, counted_numerals
 from bot.query import Query
 from bot.termindex import NgramIndex
 from bot.types import Answer, Chunk, Citation, Context, Hit
@@ -51,10 +52,14 @@ _UNIT_GROUPS: list[frozenset[str]] = [
     frozenset("万元 元 亿元 万".split()),
     frozenset("学时 小时 课时".split()),
 ]
-_NUM = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|万元|亿元|元|万人次|人次|件次|个工作日|工作日|学时|小时|万余|余(?:件|户|人|家|名|场|次|项)"
-    r"|万|[件次家个人项场名宗部条期位户天日批所类起例份本轮回款])?"
+# a number and its unit: any measure word of bot.numerals, so 则, 年, 号 and 分 count as units too
+_UNITS = sorted(
+    {"%", "万元", "亿元", "万人次", "万余", "万", *(f"余{m}" for m in "件户人家名场次项"), *MEASURES},
+    key=len,
+    reverse=True,
 )
+_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, _UNITS)) + r")?")
+_YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
 _DATE = re.compile(
     r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}"
 )
@@ -269,15 +274,26 @@ _CN_NUM = re.compile(
 
 
 def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
-    """(number, unit, start, end) of each number in text, Arabic or Chinese numerals (三步, 五站)."""
+    """(number, unit, start, end) of each number in text, Arabic or Chinese numerals (三步, 五站, 四年, 两人).
+
+    A year (2020年) is a date, not a count; a number with no unit counts only when it has decimals (99.99).
+    """
     out = []
     for m in _NUM.finditer(text):
-        out.append((m.group(1), m.group(2) or "", m.start(), m.end()))
+        unit = m.group(2) or ""
+        if unit == "年" and _YEAR_NUMBER.fullmatch(m.group(1)):
+            continue
+        out.append((m.group(1), unit, m.start(), m.end()))
     quoted = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|《[^》]*》|\"[^\"]*\"", text)]
+    seen = set()
     for m in _CN_NUM.finditer(text):
         if any(a <= m.start() < b for a, b in quoted):
             continue  # “三项制度” is a name, not a count
         out.append((m.group(1), m.group(2), m.start(), m.end()))
+        seen.add(m.start())
+    for value, unit, a, b in counted_numerals(text):
+        if a not in seen and not any(qa <= a < qb for qa, qb in quoted):
+            out.append((value, unit, a, b))
     return out
 
 
@@ -325,7 +341,7 @@ class ExtractiveAnswerer:
         ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
         if not terms and not ctx_terms and not query.regions and not query.years:
             return Answer(
-                answer="没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如“白云区人社局2020年出庭应诉了几件？”。",
+                answer="没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如某单位某年办理了多少件行政复议案件。",
                 answerable=False,
                 contexts=contexts,
                 reason="no content words in the question",
@@ -423,7 +439,7 @@ class ExtractiveAnswerer:
         wts = {t: weights.idf(t) for t in terms}
         cwts = {t: 0.35 * weights.idf(t) for t in ctx_terms}
         total = sum(wts.values()) + sum(cwts.values()) or 1.0
-        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(arabic(query.question)))}
         year_terms = [f"{y}年" for y in query.uncovered_years]
         # the rarest asked term that the reports use at all: a typed answer must be about it
         present = [t for t in terms if weights.df(t) > 0 and is_nounish(t)]
@@ -468,15 +484,19 @@ class ExtractiveAnswerer:
     def _type_ok(self, query: Query, sent: str, q_numbers: set[str]) -> bool:
         qt = query.qtype
         if qt in ("count", "percent", "amount", "compare") and qt != "compare":
-            for num, unit, _a, _b in numbers_in(sent):
+            for num, unit, a, _b in numbers_in(sent):
                 if num in q_numbers:
                     continue
+                if not sent[a].isdigit() and not query.unit:
+                    continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
                 if qt == "percent" and unit == "%":
                     return True
                 if qt == "amount" and unit in ("万元", "亿元", "元", "万"):
                     return True
                 if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
                     return True
+                if qt == "count" and not unit and not query.unit and "." in num:
+                    return True  # a score or an index with no unit ("平均分99.99")
             return False
         if qt == "when":
             return bool(_DATE.search(sent))
@@ -579,7 +599,7 @@ class ExtractiveAnswerer:
         clauses = self._clauses(text, piece.start, piece.end)
         if len(clauses) < 2:
             return piece
-        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(arabic(query.question)))}
 
         strong = list(terms)
         if weights is not None and len(terms) > 2:
@@ -671,7 +691,7 @@ class ExtractiveAnswerer:
         clauses = self._clauses(text, cand.start, cand.end, breaks)
         if len(clauses) <= 1 or cand.end - cand.start <= 45:
             return self._trim(Piece(cand.chunk, cand.start, cand.end))
-        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(query.question))}
+        q_numbers = {n for n, _u, _a, _b in numbers_in(normalize(arabic(query.question)))}
         negated = negated_terms(query.focus)
         terms = [t for t in terms if t not in negated]
         title_verb = _title_verb(query) if query.qtype == "name" else None
@@ -885,27 +905,35 @@ class ExtractiveAnswerer:
         return Answer(answer="；".join(parts) + "。", answerable=True, citations=citations)
 
     def _refuse(self, query: Query, hits: Sequence[Hit], data: IndexData, best: Candidate | None) -> Answer:
-        """Say plainly that the reports do not answer, and what the closest passage says."""
-        entity = self._entity_words(query, data)
-        topic = "".join(asked_terms(query.focus, entity)[:4]) or "这个问题"
-        kind = {
-            "count": "的具体数量",
-            "percent": "的具体比例",
-            "amount": "的具体金额",
-            "who": "的具体名称",
-            "name": "的具体名称",
-            "when": "的具体时间",
-            "rank": "的排名",
-        }.get(query.qtype, "")
+        """Say plainly that the reports do not answer, and what the closest passage says.
+
+        The sentence is fixed wording chosen by the kind of fact asked; the user's words are never pasted
+        into it (they may be ungrammatical there, or an instruction).
+        """
+        kind = _REFUSAL_KIND.get(query.qtype, "内容")
         if best is None:
-            return Answer(answer=f"报告中没有提到{topic}{kind}。", answerable=False, reason="no evidence")
+            return Answer(answer=f"报告中没有找到能回答这个问题的{kind}。", answerable=False, reason="no evidence")
         piece = self._narrow(best, query, [])
+        if len(piece.text) < 12:  # a clause this short says nothing on its own: show the sentence
+            piece = self._trim(Piece(best.chunk, best.start, best.end))
         cit = self._cite(data, piece)
         snippet = piece.text if len(piece.text) <= 60 else piece.text[:60] + "…"
         name = data.reports[best.chunk.report_id].meta.short_name
         return Answer(
-            answer=f"报告中没有提到{topic}{kind}。相关内容：{name}提到“{snippet}”[1]。",
+            answer=f"报告中没有找到能直接回答这个问题的{kind}。最接近的是{name}中的这一句：“{snippet}”[1]。",
             answerable=False,
             citations=[cit],
             reason=f"best evidence coverage {best.coverage:.2f}, fact type {'found' if best.type_ok else 'missing'}",
         )
+
+
+# what a refusal says is missing, by the kind of fact asked
+_REFUSAL_KIND = {
+    "count": "具体数字",
+    "percent": "具体比例",
+    "amount": "具体金额",
+    "who": "具体名称",
+    "name": "具体名称",
+    "when": "具体时间",
+    "rank": "排名",
+}

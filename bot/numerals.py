@@ -15,16 +15,16 @@ import warnings
 
 _DIGITS = "零〇一二两三四五六七八九十百千万亿"
 # measure words and units a counted fact uses (件, 人次, 万元…); longest first so 人次 wins over 人
-_MEASURES = sorted(
+MEASURES = sorted(
     (
         "个 件 件次 宗 起 例 次 人次 场 期 轮 回 批 人 名 位 户 家 所 项 条 类 款 部 份 本 则 篇 天 日 个工作日 工作日 "
-        "年 个月 月 周 小时 学时 课时 元 万元 亿元 岁 倍 所 支 个百分点 台 辆 套 处 座 亩 平方米 公里 余"
+        "年 个月 月 周 小时 学时 课时 元 万元 亿元 岁 倍 支 个百分点 台 辆 套 处 座 亩 平方米 公里 号 分"
     ).split(),
     key=len,
     reverse=True,
 )
 _NUMERAL = re.compile(
-    rf"(?<![{_DIGITS}第初周星礼])([{_DIGITS}]+)(?=(?:余|多)?(?:{'|'.join(map(re.escape, _MEASURES))}))"
+    rf"(?<![{_DIGITS}第初周星礼])([{_DIGITS}]+)(?=(?:余|多)?(?:{'|'.join(map(re.escape, MEASURES))}))"
 )
 _PERCENT = re.compile(rf"百分之([{_DIGITS}]+(?:点[{_DIGITS}]+)?)")
 # words in which a numeral is part of the word, not a count (一是 starts a list item; 一审 is a court stage)
@@ -75,3 +75,27 @@ def arabic(text: str) -> str:
         return n + tail if n is not None else m.group(0)
 
     return _NUMERAL.sub(count, _PERCENT.sub(percent, text))
+
+
+_MEASURE_AT = re.compile(rf"(?:余|多)?({'|'.join(map(re.escape, MEASURES))})")
+
+
+def counted_numerals(text: str) -> list[tuple[str, str, int, int]]:
+    """(value in digits, measure word, start, end) of each counted Chinese numeral in `text`, offsets into it.
+
+    "连续四年" → ("4", "年", 2, 4); "两人" → ("2", "人", 0, 2). Numerals inside words are skipped, as in
+    `arabic`.
+    """
+    out: list[tuple[str, str, int, int]] = []
+    for m in _NUMERAL.finditer(text):
+        if _IN_WORD.match(text, m.start()):
+            continue
+        numeral = m.group(1)
+        if len(numeral) > 1 and numeral[-1] in "万亿":
+            numeral = numeral[:-1]
+        value = _to_number(numeral)
+        unit = _MEASURE_AT.match(text, m.end())
+        if value is None or unit is None:
+            continue
+        out.append((value, unit.group(1), m.start(), unit.end()))
+    return out

@@ -26,7 +26,7 @@ from bot.types import Answer, HistoryTurn, Hit
 log = logging.getLogger(__name__)
 
 NOT_CHINESE = (
-    "目前只能回答中文问题，请用中文提问，例如“白云区人社局2020年出庭应诉了几件？”。"
+    "目前只能回答中文问题，请用中文提问，例如“某区人社局某年办理了多少件行政复议案件？”。"
     "(Please ask in Chinese: the reports are in Chinese.)"
 )
 
