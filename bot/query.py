@@ -124,6 +124,18 @@ def classify(q: str) -> tuple[QType, str | None]:
     return "fact", unit
 
 
+def _short_named(text: str) -> list[str]:
+    """Divisions named by their short name where the words after it show it is a place ("天津的", "天河区人社局"
+    are caught as full names already; "天津人社局", "天河那边" here). Short names alone are often ordinary words."""
+    from bot.gazetteer import Gazetteer
+
+    out = []
+    for m in Gazetteer.default().find(text, short_names=True):
+        if m.short and len(m.text) >= 2 and re.match(r"的|那边|这边|人社|人力|[市区县省]", text[m.end : m.end + 2]):
+            out.append(m.candidates[0].name)
+    return out
+
+
 def _name_like(stem: str) -> bool:
     """Two characters that could be a place's name: not a verb, pronoun, number… by jieba's tags ("下辖")."""
     import jieba.posseg as pseg
@@ -185,7 +197,7 @@ class QueryParser:
             for m in re.finditer(re.escape(alias) + r"([\u4e00-\u9fa5]{2}[区县])(?![\u4e00-\u9fa5]{0,3}[委局])", text)
         ]
         after_known = [n for n in after_known if _name_like(n[:2])]
-        for name in [*places.mentions(text), *after_known]:
+        for name in [*places.mentions(text), *after_known, *_short_named(text)]:
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
                 continue
             unknown.append(name)

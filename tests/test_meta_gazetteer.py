@@ -166,7 +166,9 @@ def test_a_year_the_issuer_has_no_report_for_is_uncovered(catalog: list[ReportMe
     assert q.uncovered_years == [2021]
 
 
-@pytest.mark.parametrize("question", ["宛城区市场监管局查办了多少案件？", "天河区人社局办了多少复议案件？"])
+@pytest.mark.parametrize(
+    "question", ["宛城区市场监管局查办了多少案件？", "天河区人社局办了多少复议案件？", "北京人社局办了多少复议案件？"]
+)
 def test_a_place_no_report_covers_selects_nothing(catalog: list[ReportMeta], question: str) -> None:
     q = QueryParser(catalog).parse(question)
     assert q.report_ids == []
