@@ -13,12 +13,13 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import places
 from bot.analysis import STOPWORDS, normalize, sentence_spans, words
+from bot.decision import AnswerGate
 from bot.lexicon import SYNONYMS
 from bot.numerals import MEASURES, arabic, counted_numerals
 from bot.query import Query
@@ -104,6 +105,7 @@ class Candidate:
     type_ok: bool = False
     score: float = 0.0
     matched: list[str] = field(default_factory=list)
+    key_ok: bool = False  # the rarest asked noun is in the sentence or its heading
 
     @property
     def text(self) -> str:
@@ -308,12 +310,20 @@ def unit_ok(unit: str, asked: str | None) -> bool:
 class ExtractiveAnswerer:
     """Answers from the retrieved chunks alone: no model, no network."""
 
-    def __init__(self, min_coverage: float = 0.36, min_coverage_fact: float = 0.35, max_answer_chars: int = 110):
+    def __init__(
+        self,
+        min_coverage: float = 0.36,
+        min_coverage_fact: float = 0.35,
+        max_answer_chars: int = 110,
+        gate: AnswerGate | str | None = "fitted",
+    ):
         if not 0 < min_coverage <= 1 or not 0 < min_coverage_fact <= 1:
             raise ValueError("coverage thresholds must be in (0, 1]")
         self.min_coverage = min_coverage
         self.min_coverage_fact = min_coverage_fact
         self.max_answer_chars = max_answer_chars
+        self.gate: AnswerGate | None = AnswerGate.load() if gate == "fitted" else gate
+        self.trace: list[dict[str, object]] | None = None  # set to a list to record each decision (calibration)
         self._weights: TermWeights | None = None
         self._catalog_of: str | None = None
         self._catalog_text = ""
@@ -446,7 +456,8 @@ class ExtractiveAnswerer:
         numeric = query.qtype in ("count", "percent", "amount")
         title_verb = _title_verb(query) if query.qtype == "name" else None
         plans = bool(_ASPIRATION.search(query.focus) or re.search(r"计划|打算|目标|下一步|明年|准备", query.focus))
-        key = max(present, key=lambda t: wts[t]) if present and numeric else None
+        rarest = max(present, key=lambda t: wts[t]) if present else None
+        key = rarest if numeric else None
         out: list[Candidate] = []
         for rank, h in enumerate(hits):
             head = normalize(" ".join(h.chunk.section_path))
@@ -465,6 +476,7 @@ class ExtractiveAnswerer:
                 if year_terms and not any(y in sent or y in head for y in year_terms):
                     cov = 0.0  # the asked year is not the report's: only text about that year answers
                 c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
+                c.key_ok = rarest is None or max(term_match(rarest, sent), term_match(rarest, head)) >= 0.7
                 c.type_ok = self._type_ok(query, sent, q_numbers)
                 bonus = 0.3 if c.type_ok else 0.0
                 if c.type_ok and query.asks > 1:
@@ -552,14 +564,14 @@ class ExtractiveAnswerer:
         if not cands:
             return self._refuse(query, hits, data, None)
         best = cands[0]
-        threshold = self.min_coverage if query.qtype in _TYPED else self.min_coverage_fact
-        if not terms and not ctx_terms:
-            threshold = 0.0
-        if best.coverage < threshold or (query.qtype in _TYPED and not best.type_ok):
-            typed = [c for c in cands if c.type_ok and c.coverage >= threshold]
-            if not typed:
+        accept = self._acceptor(query, hits, terms, ctx_terms, cands)
+        if not accept(best):
+            # the best sentence holding the asked kind of fact, if the best overall does not answer
+            # (the coverage thresholds take the first such sentence that passes them, as they always did)
+            alt = next((c for c in cands if c is not best and c.type_ok and (self.gate or accept(c))), None)
+            if alt is None or not accept(alt):
                 return self._refuse(query, hits, data, best)
-            best = typed[0]
+            best = alt
         if query.qtype == "list":
             if re.search(r"以下|如下|下列", best.text):
                 rec = data.reports[best.chunk.report_id]
@@ -588,6 +600,43 @@ class ExtractiveAnswerer:
                     )
                     pieces = [nxt] if why else [*pieces, nxt]
         return self._compose(query, data, pieces)
+
+    def _acceptor(
+        self, query: Query, hits: Sequence[Hit], terms: list[str], ctx_terms: list[str], cands: list[Candidate]
+    ) -> Callable[[Candidate], bool]:
+        """Whether a candidate sentence answers: the fitted gate, else the coverage thresholds."""
+        if not terms and not ctx_terms:
+            return lambda c: True
+        if self.gate is None:
+            threshold = self.min_coverage if query.qtype in _TYPED else self.min_coverage_fact
+            return lambda c: c.coverage >= threshold and (query.qtype not in _TYPED or c.type_ok)
+        gate = self.gate
+        n_terms = max(1, len(terms) + len(ctx_terms))
+
+        def features(c: Candidate) -> list[float]:
+            ranks = hits[c.hit_rank].ranks if c.hit_rank < len(hits) else {}
+            i = cands.index(c)
+            nxt = cands[i + 1].score if i + 1 < len(cands) else 0.0
+            return [
+                min(1.0, c.coverage),
+                float(c.type_ok or query.qtype not in _TYPED),
+                float(query.qtype in _TYPED),
+                len(c.matched) / n_terms,
+                float(c.key_ok),
+                1 / (1 + c.hit_rank),
+                1 / (1 + ranks["dense"]) if "dense" in ranks else 0.0,
+                1 / (1 + ranks["bm25"]) if "bm25" in ranks else 0.0,
+                max(0.0, min(1.0, c.score - nxt)),
+                float(bool(query.report_ids)),
+            ]
+
+        def accept(c: Candidate) -> bool:
+            x = features(c)
+            if self.trace is not None:
+                self.trace.append({"features": x, "chunk": c.chunk, "start": c.start, "end": c.end})
+            return gate.accept(x)
+
+        return accept
 
     def _tighten(self, piece: Piece, query: Query, terms: Sequence[str], weights: TermWeights | None = None) -> Piece:
         """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""

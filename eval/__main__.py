@@ -164,7 +164,9 @@ def _run_set(
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"validate": _validate, "run": _run}
+    from eval.calibrate import main as _calibrate
+
+    commands = {"validate": _validate, "run": _run, "calibrate": _calibrate}
     if not argv or argv[0] not in commands:
         print(
             "usage: python -m eval validate FILE [--reports DIR]\n"
