@@ -322,7 +322,7 @@ class ExtractiveAnswerer:
         self.min_coverage = min_coverage
         self.min_coverage_fact = min_coverage_fact
         self.max_answer_chars = max_answer_chars
-        self.gate: AnswerGate | None = AnswerGate.load() if gate == "fitted" else gate
+        self.gate: AnswerGate | None = AnswerGate.load() if isinstance(gate, str) else gate
         self.trace: list[dict[str, object]] | None = None  # set to a list to record each decision (calibration)
         self._weights: TermWeights | None = None
         self._catalog_of: str | None = None
