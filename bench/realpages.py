@@ -78,7 +78,7 @@ def metadata(root: Path, split: str, show: bool) -> dict[str, Any]:
     return {"pages": n, **{k: round(v / n, 3) if n else None for k, v in right.items()}}
 
 
-def questions(root: Path, split: str) -> dict[str, Any]:
+def questions(root: Path, split: str, show: bool = False) -> dict[str, Any]:
     """Ingest the samples and the pages (BM25 only) into a temporary index and ask every question."""
     from eval.__main__ import main as eval_main
 
@@ -109,7 +109,15 @@ def questions(root: Path, split: str) -> dict[str, Any]:
         argv = ["run", "--gold", str(gold), "--reports", str(reports), "--index", str(settings.index_dir)]
         eval_main([*argv, "--out", str(out), "-q", "--thresholds", str(no_gate)])
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        answers = {
+            a["id"]: a for a in map(json.loads, (out / "answers.jsonl").read_text(encoding="utf-8").splitlines())
+        }
     scored = summary["items"]
+    if show:
+        asked = {it["id"]: it for it in keep}
+        for s in scored:
+            if not _scoped_right(s):
+                print(f"{s['id']} {asked[s['id']]['question']} | {s['reason']} | {answers[s['id']]['answer'][:80]}")
     right = sum(1 for s in scored if _scoped_right(s))
     return {
         "questions": len(scored),
@@ -136,7 +144,7 @@ def main() -> int:
         ap.error("--show is for the tune split: held-out pages are measured, not studied")
     result: dict[str, Any] = {"split": args.split, "metadata": metadata(args.pages, args.split, args.show)}
     if args.questions and (args.pages / "questions.jsonl").exists():
-        result["questions"] = questions(args.pages, args.split)
+        result["questions"] = questions(args.pages, args.split, args.show)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 

@@ -31,11 +31,13 @@ Level = Literal["province", "city", "district"]
 _LEVELS: tuple[Level, ...] = ("province", "city", "district")
 
 # county-level names that are also ordinary words: only a place right after their own city ("阳泉市城区")
-_COMMON_WORD_NAMES = frozenset({"城区", "郊区", "矿区", "市中区", "新区", "开发区", "高新区", "经开区"})
+_COMMON_WORD_NAMES = frozenset({"城区", "郊区", "矿区", "新区", "开发区", "高新区", "经开区"})
 # named areas that are not administrative divisions, recognised by their suffix
 _AREA_NOT_NAME = re.compile(
     r"级|^(?:全国|各类|各个|相关|所在|辖区|全区|本区|该区|我区|示范|试点|高新|经开|开发|城市|一个|两个|建设|打造)"
 )
+# what may follow a short place name for it to be one: a level, a body, 的, 那边/这边, or the end of the text
+_SHORT_CUE = re.compile(r"$|[市区县省州人委政的那这党局厅]|地区|两江|高新|经开|开发|新区|[0-9０-９]")
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "省", "市", "区", "县", "盟", "旗", "州")
 
 
@@ -153,7 +155,7 @@ class Gazetteer:
                 continue
             raw.append(hit)
             i = hit.end
-        return self._narrow(raw)
+        return self._narrow(self._cued(text, raw))
 
     def _longest(self, text: str, i: int, short_names: bool) -> PlaceMatch | None:
         for length in range(min(self._max, len(text) - i), 1, -1):
@@ -164,6 +166,21 @@ class Gazetteer:
             if short_names and word in self._short and not _continues_name(text, i + length):
                 return PlaceMatch(i, i + length, word, tuple(self._short[word]), short=True)
         return None
+
+    @staticmethod
+    def _cued(text: str, matches: list[PlaceMatch]) -> list[PlaceMatch]:
+        """Short names that the text shows are places: next to another place ("深圳宝安"), or followed by a
+        level, a body or a pointing word ("天津人社局", "宝安区委", "天津的", "嘉定那边")."""
+        out = []
+        for k, m in enumerate(matches):
+            if m.short:
+                adjacent = (k > 0 and matches[k - 1].end == m.start) or (
+                    k + 1 < len(matches) and matches[k + 1].start == m.end
+                )
+                if not adjacent and not _SHORT_CUE.match(text, m.end):
+                    continue
+            out.append(m)
+        return out
 
     def _narrow(self, matches: list[PlaceMatch]) -> list[PlaceMatch]:
         names = {m.text for m in matches} | {c.name for m in matches for c in m.candidates if len(m.candidates) == 1}
@@ -272,17 +289,28 @@ def named_areas(text: str, *, first_only: bool = False) -> list[str]:
     for m in _AREA_SUFFIX.finditer(text):
         before = text[max(0, m.start() - 8) : m.start()]
         place = _place_ending(g, before)
-        if m.group(1) == "新区":
+        if m.group(1) in _NAMED_BY_STEM:
             stem = before[-2:]
             if len(stem) == 2 and _HAN2.match(stem) and not _AREA_NOT_NAME.search(stem) and stem[-1] not in "省市区县":
-                name = stem + "新区"
+                name = stem + m.group(1)
                 if not g.is_division(name) and not _is_verb_stem(stem):
                     out.append(name)
-        elif place:
-            out.append(place + m.group(1))
+        else:
+            # "天津经济技术开发区", "成都高新技术产业开发区": a place, a descriptor, the suffix
+            desc = _ZONE_DESCRIPTOR.search(before)
+            place = _place_ending(g, before[: desc.start()]) if desc else place
+            if place:
+                out.append(place + (desc.group(0) if desc else "") + m.group(1))
         if first_only and out:
             break
-    return out
+    return [_written_out(a) for a in out]
+
+
+def _written_out(area: str) -> str:
+    for short, full in _ZONE_ABBREVIATIONS.items():
+        if area.endswith(short):
+            return area[: -len(short)] + full
+    return area
 
 
 def _is_verb_stem(stem: str) -> bool:
@@ -302,5 +330,10 @@ def _place_ending(g: Gazetteer, before: str) -> str | None:
     return None
 
 
-_AREA_SUFFIX = re.compile(r"(新区|高新区|经开区|开发区|自贸区)")
+_ZONE_DESCRIPTOR = re.compile(r"(?:经济技术|高新技术产业|高新技术|经济|工业|产业)$")
+# a zone's short suffix written out, so that both ways of writing one zone name the same area
+_ZONE_ABBREVIATIONS = {"综保区": "综合保税区"}
+_AREA_SUFFIX = re.compile(r"(综合保税区|综保区|保税区|自贸区|高新区|经开区|开发区|新区)")
+# areas named by the two characters before the suffix (两江新区, 东疆综保区); the others by the place before them
+_NAMED_BY_STEM = frozenset({"新区", "综合保税区", "综保区", "保税区", "自贸区"})
 _HAN2 = re.compile(r"^[\u4e00-\u9fa5]{2}$")

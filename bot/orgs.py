@@ -14,16 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.gazetteer import Gazetteer
+from bot.gazetteer import Gazetteer, named_area
 
 _SUFFIX = r"(?:人民政府|委员会|办公室|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
 _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{_SUFFIX}")
 # words that never sit inside an organisation's name: a body containing one was cut from a sentence
-_NOT_IN_NAME = re.compile(r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治")
+_NOT_IN_NAME = re.compile(
+    r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治|和[省市区县]"
+)
 _LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{_SUFFIX})")
 _SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
-# party committees and governments: they lead the bureau that writes a report, they are rarely its writer
-_LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县]?委|人民政府|政府|人大常委会|政协|党委|党组)$")
+# party committees: they lead the government or bureau that writes a report, they are not its writer
+_LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县]委|党委|党组|人大常委会|政协)$")
 
 # one body, several names (a hand list: these short forms are used by every government's bureaus)
 _KINDS: dict[str, tuple[str, ...]] = {
@@ -34,6 +36,10 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "卫生健康委员会": ("卫生健康委员会", "卫生和健康委员会", "卫健委"),
     "住房和城乡建设局": ("住房和城乡建设局", "住房城乡建设局", "住建局"),
     "生态环境局": ("生态环境局", "环保局"),
+    "人民政府": ("人民政府", "政府"),
+    "管理委员会": ("管理委员会", "管委会"),
+    "教育局": ("教育局", "教育和体育局", "教体局"),
+    "交通运输局": ("交通运输局", "交通局"),
 }
 _ALIAS_TO_KIND = {alias: kind for kind, aliases in _KINDS.items() for alias in aliases}
 
@@ -63,7 +69,11 @@ def bureau_kind(name: str) -> str:
     for m in Gazetteer.default().find(name, short_names=True):
         if m.start == len(name) - len(body):
             body = name[m.end :]
-    body = re.sub(r"^[省市区县]", "", body) if len(body) > 2 else body
+    if body == name and len(body) > 2 and body[0] in "省市区县":
+        body = body[1:]  # a level-prefixed name: "市人社局"
+    area = named_area(body)
+    if area and 0 <= body.find(area) <= 4:
+        body = body[body.find(area) + len(area) :]  # "天津东疆综合保税区管理委员会" → 管理委员会
     return _ALIAS_TO_KIND.get(body, body)
 
 
@@ -121,5 +131,4 @@ def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:
     if acting:
         return acting[0]
     selfref = [o for o in found if o.name[:1] in "我本"]
-    rest = selfref or found
-    return rest[0] if rest else None
+    return selfref[0] if selfref else None

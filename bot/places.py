@@ -8,7 +8,26 @@ from __future__ import annotations
 
 from bot.gazetteer import Gazetteer, named_area
 
-_LEVEL_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "新区", "地区", "省", "市", "区", "县", "盟", "旗")
+_LEVEL_SUFFIXES = (
+    "特别行政区",
+    "综合保税区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "综保区",
+    "保税区",
+    "高新区",
+    "经开区",
+    "开发区",
+    "新区",
+    "地区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "盟",
+    "旗",
+)
 
 
 def stem(name: str) -> str:

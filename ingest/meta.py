@@ -10,8 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from bot.analysis import to_simplified
 from bot.gazetteer import Gazetteer, named_areas
 from bot.orgs import bureau_kind, first_org, orgs
+from bot.places import stem as stem_of
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 
@@ -64,7 +66,7 @@ def find_issuer(
     org = first_org(opening) or first_org(breadcrumb or "", prefixed_only=True)
     region = _head_region(title, breadcrumb, opening, text, level=org.level if org else None)
     if org is None:
-        return None, region
+        return _government_of(region, title, opening), region
     if org.prefixed:
         return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
     if org.name[:1] in "我本":
@@ -80,19 +82,32 @@ def find_issuer(
     return _with_full_name(prefix + org.body, text), region
 
 
+def _government_of(region: Region, title: str | None, opening: str) -> str | None:
+    """A report whose head names a place but no body and no 我局/我委 is that place's government's own
+    ("深圳市宝安区2021年法治政府建设年度报告", "2021年，宝安区坚持…"): the 人民政府, or a new area's 管理委员会."""
+    place = region.district or region.city or region.province
+    if not place or not any(place in x or stem_of(place) in x for x in (title or "", opening)):
+        return None
+    # a new area or zone is governed by its management committee, a division by its people's government
+    named_area = bool(region.district) and not Gazetteer.default().is_division(region.district or "")
+    suffix = "管理委员会" if named_area else "人民政府"
+    prefix = region.city if region.district and region.city and region.city != region.district else ""
+    return f"{prefix}{place}{suffix}"
+
+
 def _self_named(suffix: str, region: Region, text: str) -> str | None:
     """Who "我局" is: the body the text most often names with the report's own place and that suffix."""
     own = region.district or region.city or region.province
     if not own:
         return None
     counts: Counter[str] = Counter()
-    for org in orgs(text, prefixed_only=True):
+    for org in orgs(text, prefixed_only=True, titles=True):
         if org.body.endswith(suffix) and not org.leadership and _region_of(org.name, text[:3000]).names()[:1] == [own]:
             counts[bureau_kind(org.name)] += 1
     if not counts:
         return None
     kind = counts.most_common(1)[0][0]
-    return max((o.name for o in orgs(text, prefixed_only=True) if bureau_kind(o.name) == kind), key=len)
+    return max((o.name for o in orgs(text, prefixed_only=True, titles=True) if bureau_kind(o.name) == kind), key=len)
 
 
 def _with_full_name(issuer: str, text: str) -> str:
@@ -131,7 +146,8 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
         by_level["district"][area] += n + bare
     wanted = ["city", "province"] if level in ("市", "省") else ["district", "city", "province"]
     for lv in wanted:
-        name = _dominant(by_level[lv])
+        # a district must be named twice; a city or province named once is enough when it is the only one
+        name = _dominant(by_level[lv], min_count=2 if lv == "district" or len(by_level[lv]) > 1 else 1)
         if name:
             region = _region_of(name, text[:3000])
             if not region.city and lv == "district":
@@ -219,7 +235,9 @@ def extract_meta(
     signature: str | None = None,
 ) -> ReportMeta:
     published = parse_date(date_text) if date_text else None
-    issuer, region = find_issuer(title_line, clean, breadcrumb=breadcrumb, signature=signature)
+    # names are matched in simplified Chinese (a page in traditional characters: 汕頭市龍湖區 → 汕头市龙湖区)
+    simp = [to_simplified(x) if x else x for x in (title_line, clean, breadcrumb, signature)]
+    issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3])
     years = find_years(title_line, breadcrumb, clean, published)
     title = title_line or synth_title(issuer, region, years, breadcrumb, source=raw.source)
     return ReportMeta(

@@ -187,3 +187,28 @@ def test_adding_an_unrelated_report_does_not_change_another_places_scope(
     extra = _meta(tmp_path, "wc.txt", MARKET_SUPERVISION.replace("上城区", "宛城区"))
     after = [QueryParser([*catalog, extra]).parse(q).report_ids for q in questions]
     assert after == before
+
+
+def test_a_page_in_traditional_characters_has_its_place(tmp_path: Path) -> None:
+    text = (
+        "汕頭市龍湖區教育局2022年法治政府建設年度報告\n\n2022年，我局堅持依法行政。\n\n一、主要做法\n\n辦理案件3件。\n"
+    )
+    meta = _meta(tmp_path, "tw.txt", text)
+    assert meta.region.model_dump() == {"province": "广东省", "city": "汕头市", "district": "龙湖区"}
+    assert meta.issuer == "汕头市龙湖区教育局"
+
+
+def test_a_report_that_names_only_a_place_is_its_governments(tmp_path: Path) -> None:
+    text = "2021年，深圳市宝安区坚持依法行政，全面推进法治政府建设。\n\n一、主要举措\n\n审查规范性文件8件。\n"
+    meta = _meta(tmp_path, "gov.txt", text)
+    assert meta.issuer == "深圳市宝安区人民政府"
+
+
+def test_a_zone_written_two_ways_is_one_area() -> None:
+    assert named_area("2024年，东疆综保区坚持依法行政") == named_area("东疆综合保税区2025年度报告") == "东疆综合保税区"
+    assert named_area("天津经济技术开发区2024年报告") == "天津经济技术开发区"
+
+
+@pytest.mark.parametrize("text", ["推进行政和法治建设", "中山路街道", "加强宝安全生产"])
+def test_a_short_place_name_inside_ordinary_words_is_no_place(text: str) -> None:
+    assert Gazetteer.default().resolve(text) == {"province": None, "city": None, "district": None}
