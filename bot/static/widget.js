@@ -4,8 +4,15 @@
  *   <script src="https://host/widget.js" data-endpoint="https://host" data-key="pk_..." data-title="报告问答"></script>
  *
  * data-endpoint defaults to the script's own origin, data-title to "报告问答"; data-key (the public widget key)
- * travels only in the X-Widget-Key request header. The UI lives in an open Shadow DOM, styled by widget.css
- * loaded from the script's own folder, so the host page's CSS cannot reach it and ours cannot leak out.
+ * travels only in the X-Widget-Key request header. Optional: data-color (the accent colour, any CSS colour),
+ * data-position ("right", the default, or "left"), data-max-length (the question limit; by default the
+ * server's, from GET /api/config) and data-persist="local" (keep the conversation in localStorage, so that it
+ * survives a new tab; by default it lives in sessionStorage, one tab only).
+ *
+ * The UI lives in an open Shadow DOM, styled by widget.css loaded from the script's own folder, so the host
+ * page's CSS cannot reach it and ours cannot leak out. Its host element is a popover shown in the top layer
+ * and hung on <html>, not <body>: a host page whose body has a transform (which would make position: fixed
+ * relative to the body) or a huge z-index cannot bury it; every inherited property is reset inside.
  *
  * Every piece of server or user data (answers, quotes, titles, section names, errors, questions) is put into
  * the page as text (textContent / Text nodes), never parsed as HTML.
@@ -23,10 +30,16 @@
   var KEY = (script.getAttribute("data-key") || "").trim();
   if (/^\{\{.*\}\}$/.test(KEY)) KEY = ""; // a demo page served without its placeholder filled in
   var TITLE = (script.getAttribute("data-title") || "").trim() || "报告问答";
+  var COLOR = (script.getAttribute("data-color") || "").trim();
+  var POSITION = /left/i.test(script.getAttribute("data-position") || "") ? "left" : "right";
+  var PERSIST = (script.getAttribute("data-persist") || "").trim().toLowerCase() === "local" ? "local" : "session";
+  var MAX_LENGTH_ATTR = parseInt(script.getAttribute("data-max-length") || "", 10);
   var STORE_KEY = "reportqa-widget:" + ENDPOINT;
   var MAX_HISTORY_TURNS = 12;
   var MAX_TURN_CHARS = 1500;
   var MAX_BODY_BYTES = 60000; // the server refuses bodies over 64 000 bytes
+  var DEFAULT_MAX_CHARS = 2000; // until GET /api/config says otherwise
+  var ORIGIN_SETTING = "REPORTQA_ALLOWED_ORIGINS";
 
   function findOwnScript() {
     var all = document.querySelectorAll("script[src]");
@@ -92,24 +105,16 @@
     return hd;
   }
 
-  /** An error the panel can show: a Chinese headline plus the server's own message. */
-  function WidgetError(code, message, status) {
+  /** An error as the server (or the network) reported it; describe() turns it into what the panel shows. */
+  function WidgetError(code, message, status, wait) {
     this.code = code;
     this.message = message;
     this.status = status || 0;
+    this.wait = wait || 0; // seconds, from Retry-After
   }
 
   var THUMB = "M7 10v11H3V10h4zm0 0l4-8a2.5 2.5 0 0 1 3 3l-1 4h6a2 2 0 0 1 2 2.3l-1.4 7.5A2 2 0 0 1 17.6 21H7";
-
-  var HEADLINES = {
-    400: "请求有误",
-    401: "无权访问（密钥无效）",
-    403: "无权访问",
-    404: "未找到",
-    413: "问题太长",
-    422: "请求格式有误",
-    429: "请求太频繁",
-  };
+  var CJK = /[\u3400-\u9fff]/;
 
   async function httpError(res) {
     var code = "http_" + res.status;
@@ -123,22 +128,90 @@
     } catch (_) {
       /* not JSON: keep the status line */
     }
-    if (!message) message = "服务器返回 " + res.status + (res.statusText ? " " + res.statusText : "");
-    var wait = res.headers.get("Retry-After");
-    if (res.status === 429 && wait && message.indexOf(wait) < 0) message += "（请 " + wait + " 秒后重试）";
-    return new WidgetError(code, message, res.status);
+    var wait = parseInt(res.headers.get("Retry-After") || "", 10);
+    return new WidgetError(code, message, res.status, wait > 0 ? wait : 0);
   }
 
-  function asWidgetError(err) {
+  /** A fetch that failed without a response. The browser hides why; two probes of /healthz tell. When a CORS
+   * request fails but an opaque (no-cors) one gets through, the server is up and refuses this page's origin:
+   * it is not in the server's CORS allow-list. Otherwise it is the network. */
+  async function networkError(err) {
     if (err instanceof WidgetError) return err;
-    return new WidgetError("network", "无法连接到问答服务，请检查网络后重试。", 0);
+    if (err && err.name === "AbortError") return new WidgetError("aborted", "", 0);
+    var probe = { credentials: "omit", cache: "no-store" };
+    try {
+      await fetch(ENDPOINT + "/healthz", Object.assign({ mode: "cors" }, probe));
+      return new WidgetError("network", "", 0); // CORS works: the failure was elsewhere on the way
+    } catch (_) {
+      /* no answer we may read: is the server there at all? */
+    }
+    try {
+      await fetch(ENDPOINT + "/healthz", Object.assign({ mode: "no-cors" }, probe));
+      return new WidgetError("forbidden_origin", "", 403);
+    } catch (_) {
+      return new WidgetError("network", "", 0);
+    }
   }
 
-  function headline(err) {
-    if (err.status >= 500) return "服务暂时不可用";
-    if (HEADLINES[err.status]) return HEADLINES[err.status];
-    if (err.code === "network") return "网络错误";
-    return "出错了";
+  var warned = {};
+  function warnAdmin(code) {
+    if (warned[code]) return;
+    warned[code] = true;
+    var where = location.origin;
+    if (code === "forbidden_origin") {
+      console.warn(
+        "[ReportQA] 问答服务 " + ENDPOINT + " 拒绝了来自 " + where + " 的请求：请管理员把 " + where +
+          " 加入服务器设置 " + ORIGIN_SETTING + "（JSON 列表，例如 " + ORIGIN_SETTING + "='[\"" + where + "\"]'），然后重启服务。"
+      );
+    } else if (code === "unauthorized") {
+      console.warn(
+        "[ReportQA] 问答服务 " + ENDPOINT + " 不接受本页 <script data-key> 中的密钥：它应当与服务器设置 REPORTQA_WIDGET_KEY 相同。"
+      );
+    }
+  }
+
+  /** What the panel shows for an error: a Chinese title and message, and whether retrying can help. */
+  function describe(err) {
+    var code = err.code || "";
+    var status = err.status || 0;
+    var own = stripEnglish(err.message || "");
+    if (code === "network") return { title: "网络错误", message: "无法连接到问答服务，请检查网络后重试。", retry: true };
+    if (code === "forbidden_origin") {
+      warnAdmin(code);
+      return { title: "来源未授权", message: "本站点未获授权使用问答服务，请联系管理员。", retry: false };
+    }
+    if (status === 401 || code === "unauthorized") {
+      warnAdmin("unauthorized");
+      return { title: "密钥无效", message: "本站点配置的问答服务密钥无效，请联系管理员。", retry: false };
+    }
+    if (status === 429 || code === "rate_limited") {
+      var when = err.wait ? "请 " + err.wait + " 秒后再试。" : "请稍后再试。";
+      return { title: "请求太频繁", message: "提问太频繁，" + when, retry: true, wait: err.wait || 0 };
+    }
+    if (status === 403) return { title: "无权访问", message: "本站点无权使用此功能，请联系管理员。", retry: false };
+    if (status === 413 || code === "payload_too_large") {
+      return { title: "问题太长", message: "问题或对话太长，请缩短问题，或点“新对话”后再问。", retry: false };
+    }
+    if (code === "too_long") return { title: "问题太长", message: own, retry: false };
+    if (status === 404) return { title: "未找到", message: own || "未找到所请求的内容，请刷新页面后再试。", retry: false };
+    if (status === 400 || status === 422) {
+      return { title: "请求有误", message: own || "请求有误，请修改问题后再发送。", retry: false };
+    }
+    if (code === "interrupted" || code === "incomplete") return { title: "回答中断", message: own, retry: true };
+    if (status >= 500 || code === "stream_error") {
+      return { title: "服务暂时不可用", message: "问答服务暂时不可用，请稍后重试。", retry: true };
+    }
+    return { title: "出错了", message: own || "出错了，请稍后重试。", retry: true };
+  }
+
+  /** The server's message when it is Chinese, without an English gloss such as "(question too long)"; else "". */
+  function stripEnglish(message) {
+    var m = String(message).replace(/\s*\([\x20-\x7e]*\)\s*$/, "").trim();
+    return CJK.test(m) ? m : "";
+  }
+
+  function logError(err) {
+    if (err.code !== "aborted") console.info("[ReportQA] " + (err.status || "") + " " + err.code + ": " + (err.message || ""));
   }
 
   /** Reads a text/event-stream body, calling onEvent(name, data) for each complete event. */
@@ -201,9 +274,13 @@
     return { sessionId: randomId(), messages: [] };
   }
 
+  function storage() {
+    return PERSIST === "local" ? window.localStorage : window.sessionStorage;
+  }
+
   function loadState() {
     try {
-      var raw = window.sessionStorage.getItem(STORE_KEY);
+      var raw = storage().getItem(STORE_KEY);
       var st = raw ? JSON.parse(raw) : null;
       if (st && typeof st.sessionId === "string" && Array.isArray(st.messages)) {
         st.messages.forEach(function (m) {
@@ -224,7 +301,7 @@
   function saveState() {
     try {
       state.messages = state.messages.slice(-60);
-      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+      storage().setItem(STORE_KEY, JSON.stringify(state));
     } catch (_) {
       /* storage full or disabled: the conversation just won't survive a reload */
     }
@@ -233,6 +310,8 @@
   var state = loadState();
   var busy = false;
   var controller = null;
+  var stopped = false; // the user pressed 停止: the abort is theirs, not an error
+  var config = { maxChars: MAX_LENGTH_ATTR > 0 ? MAX_LENGTH_ATTR : DEFAULT_MAX_CHARS, suggestions: [] };
   var generation = 0; // bumped by 新对话 so a stream still running for the old conversation is ignored
   var passageCache = new Map();
   var passageOpener = null;
@@ -240,7 +319,11 @@
 
   // ------------------------------------------------------------------------------------------ DOM
   var host = document.createElement("reportqa-widget");
+  // Inline !important declarations beat every rule of the host page, !important ones included. "all: initial"
+  // first drops whatever the page sets on this element (a "*" rule: letter-spacing, italics, zoom, filters…).
   [
+    ["all", "initial"],
+    ["direction", "ltr"],
     ["position", "fixed"],
     ["z-index", "2147483000"],
     ["top", "0"],
@@ -250,11 +333,15 @@
     ["margin", "0"],
     ["padding", "0"],
     ["border", "0"],
+    ["overflow", "visible"],
+    ["background", "transparent"],
     ["display", "block"],
     ["visibility", "hidden"], // until widget.css has loaded: no flash of unstyled controls
   ].forEach(function (p) {
     host.style.setProperty(p[0], p[1], "important");
   });
+  var canPopover = typeof host.showPopover === "function";
+  if (canPopover) host.setAttribute("popover", "manual"); // the top layer: above any z-index, outside transforms
   var root = host.attachShadow({ mode: "open" });
 
   var cssUrl = new URL("widget.css", SCRIPT_URL);
@@ -300,11 +387,18 @@
     class: "rqa-input",
     rows: "1",
     "aria-label": "输入问题",
+    "aria-describedby": "rqa-counter",
     placeholder: "输入问题，Enter 发送",
     title: "Enter 发送，Shift+Enter 换行",
   });
+  var counter = h("span", { class: "rqa-counter", id: "rqa-counter", "aria-label": "字数" });
   var sendBtn = h("button", { type: "submit", class: "rqa-send", "aria-label": "发送" }, ["发送"]);
-  var composer = h("form", { class: "rqa-composer", "aria-label": "提问" }, [input, sendBtn]);
+  var stopBtn = h("button", { type: "button", class: "rqa-stop", "aria-label": "停止生成", hidden: true }, ["停止"]);
+  var composer = h("form", { class: "rqa-composer", "aria-label": "提问" }, [
+    h("div", { class: "rqa-field" }, [input, counter]),
+    sendBtn,
+    stopBtn,
+  ]);
   var chatView = h("div", { class: "rqa-chat" }, [list, composer]);
 
   var passageBack = h("button", { type: "button", class: "rqa-back", "aria-label": "返回对话" }, ["‹ 返回"]);
@@ -324,11 +418,34 @@
     hidden: true,
   }, [header, h("div", { class: "rqa-body" }, [chatView, passageView])]);
 
-  root.append(link, h("div", { class: "rqa-root" }, [bubble, panel]));
+  var rootEl = h("div", { class: "rqa-root rqa-root--" + POSITION }, [bubble, panel]);
+  if (COLOR && window.CSS && CSS.supports("color", COLOR)) {
+    rootEl.style.setProperty("--rqa-accent", COLOR);
+    if (CSS.supports("color", "color-mix(in srgb, red 80%, black)")) {
+      rootEl.style.setProperty("--rqa-accent-dark", "color-mix(in srgb, " + COLOR + " 78%, black)");
+      rootEl.style.setProperty("--rqa-accent-soft", "color-mix(in srgb, " + COLOR + " 12%, white)");
+    }
+  }
+  root.append(link, rootEl);
 
   function mount() {
-    (document.body || document.documentElement).appendChild(host);
+    // on <html>, not <body>: a transformed body would otherwise become the containing block of position: fixed
+    document.documentElement.appendChild(host);
+    showOnTop();
   }
+
+  function showOnTop() {
+    if (!canPopover || !host.isConnected) return;
+    try {
+      if (!host.matches(":popover-open")) host.showPopover();
+    } catch (_) {
+      /* an old engine: position: fixed on <html> still works */
+    }
+  }
+  // the host page may hide every popover (light dismiss of its own, a script); bring ours back
+  host.addEventListener("toggle", function (e) {
+    if (e.newState === "closed") setTimeout(showOnTop, 0);
+  });
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
 
@@ -369,8 +486,26 @@
   function autosize() {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 140) + "px";
+    updateCounter();
   }
   input.addEventListener("input", autosize);
+
+  function charCount(text) {
+    return Array.from(text).length; // the server counts code points
+  }
+
+  function applyLimit() {
+    input.setAttribute("maxlength", String(config.maxChars));
+    updateCounter();
+  }
+
+  function updateCounter() {
+    var n = charCount(input.value.trim());
+    counter.textContent = n + "/" + config.maxChars;
+    counter.setAttribute("aria-label", "已输入 " + n + " 字，最多 " + config.maxChars + " 字");
+    counter.classList.toggle("rqa-counter--near", n > config.maxChars * 0.9 && n <= config.maxChars);
+    counter.classList.toggle("rqa-counter--over", n > config.maxChars);
+  }
   input.addEventListener("keydown", function (e) {
     // Enter during IME composition (pinyin) picks a candidate; it must not send
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -386,16 +521,46 @@
   function submit() {
     var q = input.value.trim();
     if (!q || busy) return;
+    var n = charCount(q);
+    if (n > config.maxChars) {
+      showLocalError(
+        new WidgetError("too_long", "问题太长（" + n + "字），请控制在" + config.maxChars + "字以内。", 0)
+      );
+      return; // the text stays in the box, to be shortened
+    }
     input.value = "";
     autosize();
     ask(q, false);
   }
 
+  /** An error found before sending: shown under the conversation, the question stays in the box. */
+  function showLocalError(err) {
+    var old = list.querySelector(".rqa-local-error");
+    if (old) old.remove();
+    var d = describe(err);
+    list.append(
+      h("div", { class: "rqa-msg rqa-msg--error rqa-local-error", role: "alert" }, [
+        h("div", { class: "rqa-error-title", text: d.title }),
+        h("div", { class: "rqa-error-message", text: d.message }),
+      ])
+    );
+    scrollToEnd(true);
+  }
+
   function setBusy(value) {
     busy = value;
     sendBtn.disabled = value;
+    sendBtn.hidden = value;
+    stopBtn.hidden = !value;
     list.setAttribute("aria-busy", value ? "true" : "false");
   }
+
+  stopBtn.addEventListener("click", function () {
+    if (!busy || !controller) return;
+    stopped = true;
+    controller.abort();
+    input.focus();
+  });
 
   newChatBtn.addEventListener("click", function () {
     generation++;
@@ -415,12 +580,26 @@
   // ------------------------------------------------------------------------------------------ messages
   function renderWelcome() {
     if (state.messages.length) return;
-    list.append(
-      h("div", { class: "rqa-welcome" }, [
-        h("p", { text: "您好！请就已收录的政府工作报告提问，回答会附上原文出处。" }),
-        h("p", { class: "rqa-hint", text: "例如：某区某年办理了多少件行政复议案件？可以继续追问。" }),
-      ])
-    );
+    var welcome = h("div", { class: "rqa-welcome" }, [
+      h("p", { text: "您好！请就已收录的政府工作报告提问，回答会附上原文出处，可以继续追问。" }),
+    ]);
+    if (config.suggestions.length) {
+      var ul = h("ul", { class: "rqa-suggestions", "aria-label": "推荐问题" });
+      config.suggestions.forEach(function (q) {
+        var b = h("button", { type: "button", class: "rqa-suggestion", text: q });
+        b.addEventListener("click", function () {
+          if (!busy) ask(q, false);
+        });
+        ul.append(h("li", null, [b]));
+      });
+      welcome.append(h("p", { class: "rqa-hint", text: "可以这样问：" }), ul);
+    }
+    list.prepend(welcome);
+  }
+
+  /** Report text is plain text, but some reports carry Markdown emphasis (**…**) and heading marks. */
+  function stripMarkdown(text) {
+    return String(text).replace(/\*\*|__/g, "").replace(/^#{1,6}[ \t]+/gm, "");
   }
 
   function nearEnd() {
@@ -461,10 +640,55 @@
       var n = Number(m[1]);
       var c = citations[n - 1];
       if (!c) continue;
-      container.append(text.slice(last, m.index), chip(n, c));
+      container.append(stripMarkdown(text.slice(last, m.index)), chip(n, c));
       last = re.lastIndex;
     }
-    container.append(text.slice(last));
+    container.append(stripMarkdown(text.slice(last)));
+  }
+
+  function sourceLine(c, i) {
+    var path = Array.isArray(c.section) && c.section.length ? " › " + c.section.join(" › ") : "";
+    return "[" + (i + 1) + "] " + (c.title || c.source || "报告") + path;
+  }
+
+  /** The answer as plain text, its citations listed under it: what 复制 puts on the clipboard. */
+  function plainAnswer(msg) {
+    var text = stripMarkdown(msg.content || "");
+    var cits = Array.isArray(msg.citations) ? msg.citations : [];
+    if (!cits.length) return text;
+    return (
+      text +
+      "\n\n出处：\n" +
+      cits
+        .map(function (c, i) {
+          return sourceLine(c, i) + (c.quote ? "：“" + stripMarkdown(c.quote) + "”" : "");
+        })
+        .join("\n")
+    );
+  }
+
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (_) {
+        /* denied: try the old way */
+      }
+    }
+    // pages on plain http (most intranets) have no Clipboard API
+    var area = h("textarea", { class: "rqa-copy-buffer", readonly: true, "aria-hidden": "true" });
+    area.value = text;
+    rootEl.append(area);
+    area.select();
+    var ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (_) {
+      ok = false;
+    }
+    area.remove();
+    return ok;
   }
 
   function chip(n, c) {
@@ -497,27 +721,23 @@
     if (msg.status === "error") {
       el.classList.add("rqa-msg--error");
       el.setAttribute("role", "alert");
-      var err = msg.error || {};
+      var d = describe(msg.error || {});
       el.append(
-        h("div", { class: "rqa-error-title", text: headline(err) }),
-        h("div", { class: "rqa-error-message", text: err.message || "出错了" })
+        h("div", { class: "rqa-error-title", text: d.title }),
+        h("div", { class: "rqa-error-message", text: d.message })
       );
-      if (isLast) {
-        var retry = h("button", { type: "button", class: "rqa-retry", "aria-label": "重试：重新发送这个问题" }, [
-          "重试",
-        ]);
-        retry.addEventListener("click", function () {
-          retryMessage(msg);
-        });
-        el.append(retry);
-      }
+      if (isLast && d.retry) el.append(retryButton(msg, d.wait && msg.error.at ? msg.error.at + d.wait * 1000 : 0));
       return el;
     }
 
     var citations = Array.isArray(msg.citations) ? msg.citations : [];
-    if (msg.answerable === false) {
+    if (msg.status === "stopped") {
+      el.classList.add("rqa-msg--stopped");
+      el.append(h("div", { class: "rqa-note rqa-note--stopped", text: "已停止生成" }));
+    } else if (msg.answerable === false) {
       el.classList.add("rqa-msg--refusal");
-      el.append(h("div", { class: "rqa-note", text: "报告中未找到确切答案" }));
+      var foreign = msg.reason === "question is not in Chinese" || !CJK.test(msg.question || "");
+      el.append(h("div", { class: "rqa-note", text: foreign ? "请用中文提问" : "报告中未找到确切答案" }));
     }
     var answer = h("div", { class: "rqa-answer", "data-deltas": String(msg.deltas || 0) });
     renderAnswerText(answer, msg.content || "", citations);
@@ -541,12 +761,52 @@
       });
       el.append(ol);
     }
-    el.append(renderFeedback(msg));
+    el.append(renderActions(msg));
     return el;
   }
 
-  function renderFeedback(msg) {
+  /** 重试, disabled with a countdown until `until` (ms since the epoch) when the server asked us to wait. */
+  function retryButton(msg, until) {
+    var retry = h("button", { type: "button", class: "rqa-retry", "aria-label": "重试：重新发送这个问题" }, ["重试"]);
+    retry.addEventListener("click", function () {
+      retryMessage(msg);
+    });
+    function tick(first) {
+      var left = Math.ceil((until - Date.now()) / 1000);
+      if (!first && !retry.isConnected) return;
+      if (left > 0) {
+        retry.disabled = true;
+        retry.textContent = "重试（" + left + "秒）";
+        setTimeout(tick, 1000);
+      } else {
+        retry.disabled = false;
+        retry.textContent = "重试";
+      }
+    }
+    if (until) tick(true);
+    return retry;
+  }
+
+  function renderActions(msg) {
     var status = h("span", { class: "rqa-feedback-status", role: "status" });
+    var copy = h("button", { type: "button", class: "rqa-copy", "aria-label": "复制回答及出处", title: "复制回答及出处" }, [
+      icon(["M9 9h10v12H9z", "M5 15H4V3h11v1"], 16),
+      h("span", { text: "复制" }),
+    ]);
+    copy.addEventListener("click", async function () {
+      var ok = await copyText(plainAnswer(msg));
+      status.removeAttribute("data-failed");
+      status.textContent = ok ? "已复制" : "复制失败，请手动选择文字复制";
+    });
+    var row = h("div", { class: "rqa-actions rqa-feedback" }, [copy]);
+    if (msg.status !== "stopped") renderFeedback(msg, status).forEach(function (b) {
+      row.append(b);
+    });
+    row.append(status);
+    return row;
+  }
+
+  function renderFeedback(msg, status) {
     // thumbs drawn as SVG: an emoji font is not on every intranet PC
     var up = h("button", { type: "button", class: "rqa-fb", "data-rating": "up", "aria-label": "有帮助", title: "有帮助" }, [
       icon([THUMB], 16),
@@ -568,11 +828,12 @@
       });
     });
     mark();
-    return h("div", { class: "rqa-feedback" }, [up, down, status]);
+    return [up, down];
   }
 
   async function sendFeedback(msg, rating, status, mark) {
     if (msg.rated) return;
+    status.removeAttribute("data-failed");
     status.textContent = "正在提交…";
     try {
       var res = await fetch(ENDPOINT + "/api/feedback", {
@@ -593,8 +854,19 @@
       saveState();
       mark();
     } catch (err) {
-      status.textContent = "反馈提交失败：" + asWidgetError(err).message;
+      var e = await networkError(err);
+      logError(e);
+      status.setAttribute("data-failed", "");
+      status.textContent = "反馈提交失败：" + describe(e).message;
     }
+  }
+
+  /** A request went through: a feedback failure shown earlier is stale now (its buttons still work). */
+  function clearStaleFailures() {
+    list.querySelectorAll(".rqa-feedback-status[data-failed]").forEach(function (s) {
+      s.removeAttribute("data-failed");
+      s.textContent = "";
+    });
   }
 
   function place(msg) {
@@ -658,6 +930,8 @@
   async function ask(question, isRetry) {
     var welcome = list.querySelector(".rqa-welcome");
     if (welcome) welcome.remove();
+    var local = list.querySelector(".rqa-local-error");
+    if (local) local.remove();
     dropRetryButtons();
     if (!isRetry) {
       var user = { id: randomId(), role: "user", content: question };
@@ -699,6 +973,7 @@
       msg.status = "done";
       msg.content = typeof result.answer === "string" ? result.answer : msg.content;
       msg.answerable = result.answerable !== false;
+      msg.reason = typeof result.reason === "string" ? result.reason : null;
       if (Array.isArray(result.citations)) msg.citations = result.citations;
     }
 
@@ -741,14 +1016,25 @@
         });
       }
       if (msg.status !== "done") throw new WidgetError("incomplete", "回答中断了，请重试。", 0);
+      clearStaleFailures();
     } catch (err) {
       if (mine !== generation) return; // 新对话 was pressed: this answer belongs to a cleared conversation
-      var e = asWidgetError(err);
-      msg.status = "error";
-      msg.error = { code: e.code, message: e.message, status: e.status };
+      if (stopped) {
+        msg.status = "stopped"; // what had arrived stays, marked as incomplete
+      } else {
+        var e = await networkError(err);
+        logError(e);
+        msg.status = "error";
+        msg.error = { code: e.code, message: e.message, status: e.status, wait: e.wait, at: Date.now() };
+        if (!input.value.trim()) {
+          input.value = question; // sending failed: the question is not lost
+          autosize();
+        }
+      }
     } finally {
       if (mine === generation) {
         controller = null;
+        stopped = false;
         setBusy(false);
       }
     }
@@ -802,11 +1088,14 @@
       marked = at < 0 ? "" : quote;
       after = at < 0 ? "" : all.slice(at + quote.length);
     }
-    var mark = marked ? h("mark", { class: "rqa-quote", text: marked }) : null;
-    text.append(before, mark || "", after);
+    // Markdown marks are dropped from each piece after the split, so the highlight stays on the cited span
+    var mark = marked ? h("mark", { class: "rqa-quote", text: stripMarkdown(marked) }) : null;
+    text.append(stripMarkdown(before), mark || "", stripMarkdown(after));
     var parts = [h("h3", { class: "rqa-passage-title", text: title })];
     if (path.length) parts.push(h("p", { class: "rqa-passage-path", text: path.join(" › ") }));
-    if (!mark && quote) parts.push(h("blockquote", { class: "rqa-passage-quote" }, [h("mark", { text: quote })]));
+    if (!mark && quote) {
+      parts.push(h("blockquote", { class: "rqa-passage-quote" }, [h("mark", { text: stripMarkdown(quote) })]));
+    }
     parts.push(text);
     passageBody.replaceChildren.apply(passageBody, parts);
     if (mark) {
@@ -832,15 +1121,21 @@
       renderPassage(p, c);
     } catch (err) {
       if (openPassage.current !== token || passageView.hidden) return;
-      var e = asWidgetError(err);
-      var retry = h("button", { type: "button", class: "rqa-retry", "aria-label": "重试：重新加载原文" }, ["重试"]);
-      retry.addEventListener("click", function () {
-        openPassage(c, opener);
-      });
+      var e = await networkError(err);
+      if (openPassage.current !== token || passageView.hidden) return;
+      logError(e);
+      var d = describe(e);
+      var retry = null;
+      if (d.retry) {
+        retry = h("button", { type: "button", class: "rqa-retry", "aria-label": "重试：重新加载原文" }, ["重试"]);
+        retry.addEventListener("click", function () {
+          openPassage(c, opener);
+        });
+      }
       passageBody.replaceChildren(
         h("div", { class: "rqa-msg rqa-msg--error", role: "alert" }, [
-          h("div", { class: "rqa-error-title", text: "原文加载失败：" + headline(e) }),
-          h("div", { class: "rqa-error-message", text: e.message }),
+          h("div", { class: "rqa-error-title", text: "原文加载失败：" + d.title }),
+          h("div", { class: "rqa-error-message", text: d.message }),
           retry,
         ])
       );
@@ -865,7 +1160,51 @@
     closePassage(true);
   });
 
+  // ------------------------------------------------------------------------------------------ config
+  /** GET /api/config: the server's question limit and suggested questions. The widget works without it. */
+  async function loadConfig() {
+    try {
+      var res = await fetch(ENDPOINT + "/api/config", { mode: "cors", credentials: "omit", headers: headers(true) });
+      if (!res.ok) throw await httpError(res);
+      var data = await res.json();
+      if (!(MAX_LENGTH_ATTR > 0) && data.max_question_chars > 0) config.maxChars = data.max_question_chars;
+      if (Array.isArray(data.suggestions)) {
+        config.suggestions = data.suggestions.filter(function (q) {
+          return typeof q === "string" && q;
+        }).slice(0, 6);
+      }
+      applyLimit();
+      var welcome = list.querySelector(".rqa-welcome");
+      if (welcome) {
+        welcome.remove();
+        renderWelcome();
+      }
+    } catch (err) {
+      var e = await networkError(err);
+      logError(e);
+      if (e.code === "forbidden_origin" || e.status === 401) describe(e); // tells the admin in the console now
+    }
+  }
+
+  // data-persist="local": another tab's conversation shows up here too
+  window.addEventListener("storage", function (e) {
+    if (PERSIST !== "local" || e.key !== STORE_KEY || busy) return;
+    try {
+      var raw = JSON.parse(e.newValue || "null");
+      var running = raw && Array.isArray(raw.messages) && raw.messages.some(function (m) {
+        return m && m.status === "streaming";
+      });
+      if (running) return; // the other tab is still answering: wait for its final save
+    } catch (_) {
+      return;
+    }
+    state = loadState();
+    renderAll();
+  });
+
   // ------------------------------------------------------------------------------------------ start
   renderAll();
+  applyLimit();
+  loadConfig();
   window.ReportQAWidget = { open: open, close: close };
 })();

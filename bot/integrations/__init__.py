@@ -1,0 +1,1 @@
+"""Clients of a running ReportQA server for other frameworks (LangChain: `bot.integrations.langchain`)."""

