@@ -15,7 +15,6 @@ from bot.settings import Settings
 from eval.__main__ import main as eval_main
 from eval.compare import compare
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check, load_thresholds
-from eval.sets import available
 from eval.gold import GoldError, ReportTexts, gold_spans, load_gold, validate_gold
 from eval.metrics import (
     METRICS,
@@ -34,6 +33,7 @@ from eval.metrics import (
 from eval.records import BotRecord, Evidence, GoldItem, ItemScore, Span
 from eval.report import highlight, render_report
 from eval.runner import EvalRun
+from eval.sets import available
 from ingest.index import ingest
 
 REPO = Path(__file__).resolve().parents[1]
