@@ -1,0 +1,54 @@
+"""Whether a candidate sentence answers the question: the fitted gate of bot.decision over named features of
+the sentence, or without a gate the coverage thresholds of ExtractiveParams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.decision import AnswerGate
+from bot.extractive.context import AnswerContext
+from bot.extractive.facts import TYPED
+from bot.extractive.spans import Candidate
+
+Acceptor = Callable[[Candidate], bool]
+Trace = list[dict[str, object]]
+"""What a gate saw, one row per decision: {"features", "chunk", "start", "end"} (eval.calibrate fits on it)."""
+
+
+def acceptor(ctx: AnswerContext, cands: list[Candidate], gate: AnswerGate | None, trace: Trace | None) -> Acceptor:
+    """The test a candidate of `cands` (sentences of ctx.hits, best first) must pass to be the answer."""
+    query, p = ctx.query, ctx.params
+    if not ctx.terms and not ctx.ctx_terms:
+        return lambda c: True
+    if gate is None:
+        threshold = p.min_coverage if query.qtype in TYPED else p.min_coverage_fact
+        return lambda c: c.coverage >= threshold and (query.qtype not in TYPED or c.type_ok)
+
+    def accept(c: Candidate) -> bool:
+        x = gate_features(ctx, cands, c)
+        if trace is not None:
+            trace.append({"features": x, "chunk": c.chunk, "start": c.start, "end": c.end})
+        return gate.accept(x)
+
+    return accept
+
+
+def gate_features(ctx: AnswerContext, cands: list[Candidate], c: Candidate) -> list[float]:
+    """The features of bot.decision.FEATURES, in that order, each in [0, 1]."""
+    query, hits = ctx.query, ctx.hits
+    n_terms = max(1, len(ctx.terms) + len(ctx.ctx_terms))
+    ranks = hits[c.hit_rank].ranks if c.hit_rank < len(hits) else {}
+    i = cands.index(c)
+    nxt = cands[i + 1].score if i + 1 < len(cands) else 0.0
+    return [
+        min(1.0, c.coverage),
+        float(c.type_ok or query.qtype not in TYPED),
+        float(query.qtype in TYPED),
+        len(c.matched) / n_terms,
+        float(c.key_ok),
+        1 / (1 + c.hit_rank),
+        1 / (1 + ranks["dense"]) if "dense" in ranks else 0.0,
+        1 / (1 + ranks["bm25"]) if "bm25" in ranks else 0.0,
+        max(0.0, min(1.0, c.score - nxt)),
+        float(bool(query.report_ids)),
+    ]

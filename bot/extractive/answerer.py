@@ -1,0 +1,176 @@
+"""The extractive answerer: refuses from the metadata, else answers one report or compares several."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot.decision import AnswerGate
+from bot.extractive.accept import Trace, acceptor
+from bot.extractive.compose import (
+    NO_HITS,
+    NOT_UNDERSTOOD,
+    Catalog,
+    cite,
+    compose,
+    metadata_answer,
+    metadata_refusal,
+    refuse,
+)
+from bot.extractive.context import AnswerContext
+from bot.extractive.facts import TITLE_KINDS
+from bot.extractive.lists import list_answer, section_list
+from bot.extractive.params import ExtractiveParams
+from bot.extractive.scoring import candidates
+from bot.extractive.spans import Candidate, Piece, narrow, next_sentence, tighten
+from bot.extractive.terms import TermWeights, asked_terms, entity_words
+from bot.query import Query
+from bot.types import Answer, Citation, Context, Hit
+
+if TYPE_CHECKING:
+    from bot.store import IndexData
+
+DEFAULT_PARAMS = ExtractiveParams()
+
+
+class PreparedQuestion(Protocol):
+    """What the answerer reads of a prepared question (bot.pipeline.Prepared), without importing the pipeline."""
+
+    @property
+    def query(self) -> Query: ...
+    @property
+    def hits(self) -> Sequence[Hit]: ...
+    @property
+    def data(self) -> IndexData: ...
+
+
+class ExtractiveAnswerer:
+    """Answers from the retrieved chunks alone: no model, no network."""
+
+    def __init__(self, params: ExtractiveParams = DEFAULT_PARAMS, gate: AnswerGate | str | None = "fitted"):
+        """`gate`: an answer-or-refuse gate, "fitted" for the one in bot/answer_gate.json (if any), or None for
+        the coverage thresholds of `params`."""
+        self.params = params
+        self.gate: AnswerGate | None = AnswerGate.load() if isinstance(gate, str) else gate
+        self.trace: Trace | None = None  # set to a list to record each decision (calibration)
+        self._weights: TermWeights | None = None
+        self._catalog = Catalog(params.catalog_shown)
+
+    def answer(self, prep: PreparedQuestion) -> Answer:
+        query, hits, data = prep.query, prep.hits, prep.data
+        contexts = [Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits]
+        refusal = self.metadata_refusal(query, data)
+        if refusal:
+            return Answer(answer=refusal, answerable=False, contexts=contexts, reason="not covered")
+        if not hits:
+            return Answer(answer=NO_HITS, answerable=False, contexts=contexts, reason="no hits")
+        ctx = self._context(query, hits, data)
+        if not ctx.terms and not ctx.ctx_terms and not query.regions and not query.years:
+            return Answer(
+                answer=NOT_UNDERSTOOD,
+                answerable=False,
+                contexts=contexts,
+                reason="no content words in the question",
+            )
+        meta_answer = metadata_answer(query, data)
+        if meta_answer:
+            meta_answer.contexts = contexts
+            return meta_answer
+        ans = self._compare(ctx) if query.compare and len(query.report_ids) > 1 else self._single(ctx)
+        ans.contexts = contexts
+        ans.resolved_question = query.text if query.text != query.question else None
+        return ans
+
+    def metadata_refusal(self, query: Query, data: IndexData) -> str | None:
+        """The refusal of a question about a place or year no report covers (may select reports, see compose)."""
+        return metadata_refusal(query, data, self._catalog)
+
+    def _context(self, query: Query, hits: Sequence[Hit], data: IndexData) -> AnswerContext:
+        """The asked terms of the question (and of the previous one, for a follow-up) and their weights."""
+        weights = self._term_weights(data)
+        entity = entity_words(query, data)
+        terms = asked_terms(query.focus, entity)
+        if query.qtype == "name":
+            # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
+            terms = [t for t in terms if t not in TITLE_KINDS] or terms
+        ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
+        return AnswerContext(query, hits, data, weights, terms, ctx_terms, self.params)
+
+    def _cite(self, data: IndexData, p: Piece) -> Citation:
+        """The citation of a piece (eval.calibrate cites traced sentences with it)."""
+        return cite(data, p)
+
+    def _term_weights(self, data: IndexData) -> TermWeights:
+        if self._weights is None or self._weights.generation != data.generation:
+            self._weights = TermWeights(data, self.params.weak_pos_weight)
+        return self._weights
+
+    # ------------------------------------------------------------------ one report (or no report named)
+    def _single(self, ctx: AnswerContext) -> Answer:
+        if ctx.query.qtype == "list":
+            listed = section_list(ctx)
+            if listed:
+                return listed
+        cands = candidates(ctx, ctx.hits)
+        if not cands:
+            return refuse(ctx, None)
+        best = self._pick(ctx, cands)
+        if best is None:
+            return refuse(ctx, cands[0])
+        if ctx.query.qtype == "list":
+            return list_answer(ctx, best)
+        return compose(ctx.data, self._pieces(ctx, best))
+
+    def _pick(self, ctx: AnswerContext, cands: list[Candidate]) -> Candidate | None:
+        """The best candidate if it answers, else the best one holding the asked kind of fact if that one does."""
+        best = cands[0]
+        accept = acceptor(ctx, cands, self.gate, self.trace)
+        if accept(best):
+            return best
+        # (the coverage thresholds take the first such sentence that passes them, as they always did)
+        alt = next((c for c in cands if c is not best and c.type_ok and (self.gate or accept(c))), None)
+        if alt is None or not accept(alt):
+            return None
+        return alt
+
+    def _pieces(self, ctx: AnswerContext, best: Candidate) -> list[Piece]:
+        """The narrowed answer, with the sentence after it when a "how" answer continues or is explained there."""
+        query, p = ctx.query, self.params
+        pieces = [tighten(narrow(best, ctx, ctx.terms, ctx.ctx_terms), ctx)]
+        nxt_cont = next_sentence(best, p.next_sentence_max_chars) if query.qtype == "how" else None
+        if (
+            nxt_cont
+            and re.match(r"\s*(同时|此外|另外|并且|并|还)", nxt_cont.text)
+            and (len(pieces[0].text) + len(nxt_cont.text) <= p.continuation_max_chars)
+        ):
+            pieces.append(nxt_cont)
+        elif query.qtype == "how" and len(pieces[0].text) < p.short_how_chars:
+            nxt = next_sentence(best, p.next_sentence_max_chars)
+            if nxt:
+                # "为啥…": the sentence after a short statement gives the reason; it is the answer
+                why = re.search(r"为啥|为什么|原因|怎么会", query.focus) and re.search(
+                    r"由于|因为|受.{1,8}影响|导致", nxt.text
+                )
+                pieces = [nxt] if why else [*pieces, nxt]
+        return pieces
+
+    # ------------------------------------------------------------------ several reports compared
+    def _compare(self, ctx: AnswerContext) -> Answer:
+        query, p = ctx.query, self.params
+        pieces: list[Piece] = []
+        missing: list[str] = []
+        for rid in query.report_ids:
+            cands = candidates(ctx, [h for h in ctx.hits if h.chunk.report_id == rid])
+            # the report is named and the fact type must match: a lower coverage bar than for open questions
+            typed = [c for c in cands if c.coverage >= p.compare_coverage_factor * p.min_coverage_fact and c.type_ok]
+            if typed:
+                pieces.append(tighten(narrow(typed[0], ctx, ctx.terms), ctx))
+            else:
+                missing.append(ctx.data.reports[rid].meta.short_name)
+        if not pieces:
+            return refuse(ctx, None)
+        ans = compose(ctx.data, pieces)
+        if missing:
+            ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
+        return ans

@@ -1,0 +1,151 @@
+"""The words of an answer: the cited text, its citations, and the refusals that say what was (not) found."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.extractive.context import AnswerContext
+from bot.extractive.spans import Candidate, Piece, narrow, trim
+from bot.query import Query
+from bot.types import Answer, Citation
+
+if TYPE_CHECKING:
+    from bot.store import IndexData, ReportRecord
+
+NO_HITS = "报告中没有找到与这个问题相关的内容。"
+NOT_UNDERSTOOD = "没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如某单位某年办理了多少件行政复议案件。"
+# what a refusal says is missing, by the kind of fact asked
+_REFUSAL_KIND = {
+    "count": "具体数字",
+    "percent": "具体比例",
+    "amount": "具体金额",
+    "who": "具体名称",
+    "name": "具体名称",
+    "when": "具体时间",
+    "rank": "排名",
+}
+
+
+def cite(data: IndexData, p: Piece) -> Citation:
+    """The citation of a piece: its original-file offsets in its report."""
+    start, end = p.chunk.orig_span(p.start, p.end)
+    return data.reports[p.chunk.report_id].cite(start, end, p.chunk.section_path)
+
+
+def span_citation(rec: ReportRecord, a: int, b: int, path: list[str]) -> Citation:
+    """The citation of rec.text[a:b] (a heading line: without its Markdown markers)."""
+    while a < b and rec.text[a] in " \t#*":
+        a += 1
+    return rec.cite(a, b, path)
+
+
+def compose(data: IndexData, pieces: list[Piece]) -> Answer:
+    """The pieces as one answer, grouped by report, each followed by its citation number."""
+    citations: list[Citation] = []
+    by_report: dict[str, list[tuple[str, int]]] = {}
+    for p in pieces:
+        cit = cite(data, p)
+        key = (cit.source, cit.start, cit.end)
+        n = next(
+            (i + 1 for i, c in enumerate(citations) if (c.source, c.start, c.end) == key),
+            None,
+        )
+        if n is None:
+            citations.append(cit)
+            n = len(citations)
+        by_report.setdefault(p.chunk.report_id, []).append((p.text, n))
+    parts = []
+    for rid, items in by_report.items():
+        name = data.reports[rid].meta.short_name
+        body = "；".join(f"{t}[{n}]" for t, n in items)
+        parts.append(f"根据{name}，{body}")
+    return Answer(answer="；".join(parts) + "。", answerable=True, citations=citations)
+
+
+def refuse(ctx: AnswerContext, best: Candidate | None) -> Answer:
+    """Say plainly that the reports do not answer, and what the closest passage says.
+
+    The sentence is fixed wording chosen by the kind of fact asked; the user's words are never pasted
+    into it (they may be ungrammatical there, or an instruction).
+    """
+    data, p = ctx.data, ctx.params
+    kind = _REFUSAL_KIND.get(ctx.query.qtype, "内容")
+    if best is None:
+        return Answer(answer=f"报告中没有找到能回答这个问题的{kind}。", answerable=False, reason="no evidence")
+    piece = narrow(best, ctx, [])
+    if len(piece.text) < p.snippet_min_chars:  # a clause this short says nothing on its own: show the sentence
+        piece = trim(Piece(best.chunk, best.start, best.end))
+    cit = cite(data, piece)
+    snippet = piece.text if len(piece.text) <= p.snippet_chars else piece.text[: p.snippet_chars] + "…"
+    name = data.reports[best.chunk.report_id].meta.short_name
+    return Answer(
+        answer=f"报告中没有找到能直接回答这个问题的{kind}。最接近的是{name}中的这一句：“{snippet}”[1]。",
+        answerable=False,
+        citations=[cit],
+        reason=f"best evidence coverage {best.coverage:.2f}, fact type {'found' if best.type_ok else 'missing'}",
+    )
+
+
+class Catalog:
+    """The reports there are, by short name, for a refusal (built once per index generation)."""
+
+    def __init__(self, shown: int):
+        self.shown = shown
+        self._of: str | None = None
+        self._text = ""
+
+    def text(self, data: IndexData) -> str:
+        if self._of != data.generation:
+            names = sorted({r.meta.short_name for r in data.reports.values()})
+            shown = "、".join(names[: self.shown])
+            self._text = shown if len(names) <= self.shown else f"{shown}等{len(names)}份报告"
+            self._of = data.generation
+        return self._text
+
+
+def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | None:
+    """The refusal of a question about a place or year no report covers, from the metadata alone.
+
+    A place no report is about, but that some report mentions, selects those reports (query.report_ids).
+    """
+    if query.unknown_regions and not query.report_ids:
+        name = query.unknown_regions[0]
+        mentioned = [r for r in data.reports.values() if name in r.text]
+        if not mentioned:
+            return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog.text(data)}。"
+        query.report_ids = [r.meta.report_id for r in mentioned]
+    if query.uncovered_years and query.report_ids:
+        reps = [data.reports[r] for r in query.report_ids if r in data.reports]
+        for y in query.uncovered_years:
+            if not any(f"{y}年" in r.text for r in reps):
+                have = "；".join(
+                    f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{_years(r.meta.years)}" for r in reps
+                )
+                return f"报告中没有{y}年的相关内容：现有的{have}。"
+    return None
+
+
+def _years(years: Sequence[int]) -> str:
+    if not years:
+        return "未注明年份"
+    return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
+
+
+def metadata_answer(query: Query, data: IndexData) -> Answer | None:
+    """Questions about a report itself (when it was published) are answered from its metadata."""
+    if query.qtype != "when" or len(query.report_ids) != 1:
+        return None
+    if "报告" not in query.focus or not re.search(r"发|公布|日期|哪天", query.focus):
+        return None
+    rec = data.reports.get(query.report_ids[0])
+    if not rec or not rec.meta.published or not rec.meta.published_span:
+        return None
+    a, b = rec.meta.published_span
+    cit = rec.cite(a, b, [])
+    return Answer(
+        answer=f"《{rec.meta.title}》的发布日期是{rec.meta.published}[1]。",
+        answerable=True,
+        citations=[cit],
+    )

@@ -1,0 +1,161 @@
+"""The kind of fact a question asks for, and whether a sentence holds it.
+
+A count wants a number with the asked unit (件 accepts 宗 and 件次), a percentage a %, an amount 元, a date a
+date, a "who" a person's or an organisation's name, a "which document" a title in 《…》, a list an
+enumeration. Numbers the question itself states never count as the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.numerals import MEASURES, counted_numerals
+from bot.query import Query
+
+# Question types that ask for one kind of fact, which the answer must hold (typed questions).
+TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
+# "哪个文件/什么制度" names the kind of title asked for, not a word the answer must contain.
+TITLE_KINDS = frozenset(
+    "文件 制度 办法 规定 通知 意见 方案 细则 手册 条例 规章 名字 名称 主题 规范性文件 政策 文件名".split()
+)
+
+_UNIT_GROUPS: list[frozenset[str]] = [
+    frozenset("件 宗 件次 起 个 例".split()),
+    frozenset("次 件次 场 期 轮 回 人次".split()),
+    frozenset("人 名 位 人次 户 余人 余名".split()),
+    frozenset("家 个 户 所 余家".split()),
+    frozenset("项 个 条 类 款 余项".split()),
+    frozenset("部 件 个 份 本".split()),
+    frozenset("天 日 个工作日 工作日".split()),
+    frozenset("万元 元 亿元 万".split()),
+    frozenset("学时 小时 课时".split()),
+]
+# a number and its unit: any measure word of bot.numerals, so 则, 年, 号 and 分 count as units too
+_UNITS = sorted(
+    {"%", "万元", "亿元", "万人次", "万余", "万", *(f"余{m}" for m in "件户人家名场次项"), *MEASURES},
+    key=len,
+    reverse=True,
+)
+_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, _UNITS)) + r")?")
+_YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
+_CN_NUM = re.compile(
+    r"(?<![一二三四五六七八九十两第])([二三四五六七八九十两]|[一二三四五六七八九十]{2,3})\s*(步|项|站|条|类|种|级|大|批|轮|方面)"
+)
+_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}"
+)
+_ENUM = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][)）]|[①②③④⑤⑥⑦⑧⑨]")
+_ORG = re.compile(r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)")
+# a title followed by a two- or three-character name: 局长刘志辉, 副组长徐冬先
+_ROLE_NAME = re.compile(
+    r"(?:局长|副局长|书记|主任|组长|副组长|秘书长|部长|厅长|处长|科长|队长|团长|院长|主席|律师|讲师)"
+    r"([\u4e00-\u9fa5]{2,3})(?=[,，、和及与。；;（(\s]|$)"
+)
+
+
+def numbers_in(text: str) -> list[tuple[str, str, int, int]]:
+    """(number, unit, start, end) of each number in text, Arabic or Chinese numerals (三步, 五站, 四年, 两人).
+
+    A year (2020年) is a date, not a count; a number with no unit counts only when it has decimals (99.99).
+    """
+    out = []
+    for m in _NUM.finditer(text):
+        unit = m.group(2) or ""
+        if unit == "年" and _YEAR_NUMBER.fullmatch(m.group(1)):
+            continue
+        out.append((m.group(1), unit, m.start(), m.end()))
+    quoted = [(m.start(), m.end()) for m in re.finditer(r"“[^”]*”|《[^》]*》|\"[^\"]*\"", text)]
+    seen = set()
+    for m in _CN_NUM.finditer(text):
+        if any(a <= m.start() < b for a, b in quoted):
+            continue  # “三项制度” is a name, not a count
+        out.append((m.group(1), m.group(2), m.start(), m.end()))
+        seen.add(m.start())
+    for value, unit, a, b in counted_numerals(text):
+        if a not in seen and not any(qa <= a < qb for qa, qb in quoted):
+            out.append((value, unit, a, b))
+    return out
+
+
+def unit_ok(unit: str, asked: str | None) -> bool:
+    """Whether a number's unit answers a question asking for `asked` (件 accepts 宗 and 件次)."""
+    if not asked:
+        return bool(unit)
+    u = unit.removeprefix("余").removeprefix("万") or unit
+    return any(asked in g and (u in g or unit in g) for g in _UNIT_GROUPS) or u == asked
+
+
+def title_verb(query: Query) -> str | None:
+    """For "which document" questions, how the report introduces the document the question asks for."""
+    if re.search(r"按|根据|依据|依照|遵照", query.focus):
+        return r"(?:根据|按照|依据|依照|遵照)[^。；]{0,20}《"
+    if re.search(r"出|制定|制订|发|印发|出台|编", query.focus):
+        return r"(?:制定|制订|出台|印发|发布|编印|编制|修订)[^。；，,]{0,6}《"
+    return None
+
+
+def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
+    """Whether a (normalized) sentence holds the kind of fact the question asks for."""
+    qt = query.qtype
+    if qt in ("count", "percent", "amount"):
+        return _has_number(query, sent, q_numbers)
+    if qt == "when":
+        return bool(_DATE.search(sent))
+    if qt == "name":
+        return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent))
+    if qt == "rank":
+        return bool(re.search(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent))
+    if qt == "who":
+        person = bool(
+            re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.focus)
+            or re.search(r"哪些(领导|人|同志|专家)|哪位", query.focus)
+        )
+        return has_name(sent, person_only=person)
+    if qt == "list":
+        return (
+            bool(_ENUM.search(sent))
+            or sent.count("、") >= 2
+            or "；" in sent
+            or ";" in sent
+            or len(re.findall(r"[—+＋/]", sent)) >= 2
+        )
+    return True
+
+
+def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
+    """A number of the asked kind that the question does not state itself."""
+    qt = query.qtype
+    for num, unit, a, _b in numbers_in(sent):
+        if num in q_numbers:
+            continue
+        if not sent[a].isdigit() and not query.unit:
+            continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
+        if qt == "percent" and unit == "%":
+            return True
+        if qt == "amount" and unit in ("万元", "亿元", "元", "万"):
+            return True
+        if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
+            return True
+        if qt == "count" and not unit and not query.unit and "." in num:
+            return True  # a score or an index with no unit ("平均分99.99")
+    return False
+
+
+def has_name(sent: str, person_only: bool = False) -> bool:
+    """A person's name (jieba 'nr'), or unless only a person will do, an organisation's name."""
+    import jieba.posseg as pseg
+
+    people = [p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3]
+    if people or any(_looks_like_name(m.group(1)) for m in _ROLE_NAME.finditer(sent)):
+        return True
+    if person_only:
+        return False
+    return bool(_ORG.search(sent) and re.search(r"事务所|大学|公司|中心|委员会|办公室|[局处科院所]", sent))
+
+
+def _looks_like_name(s: str) -> bool:
+    """A person's name, not a word: jieba tags it as a name or knows no word in it ("接待日" is no name)."""
+    import jieba.posseg as pseg
+
+    parts = pseg.lcut(s)
+    return any(p.flag == "nr" for p in parts) or all(len(p.word) == 1 for p in parts)

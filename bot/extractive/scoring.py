@@ -1,0 +1,90 @@
+"""Every sentence of the retrieved chunks scored against the question: coverage of the asked terms plus the
+asked kind of fact, less what makes a sentence the wrong one (a target, the section's own heading)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.analysis import normalize, sentence_spans
+from bot.extractive.context import AnswerContext
+from bot.extractive.facts import numbers_in, title_verb, type_ok
+from bot.extractive.spans import Candidate, is_heading_echo
+from bot.extractive.terms import SYNONYM, is_nounish, term_match
+from bot.types import Chunk, Hit
+
+_ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
+
+
+def candidates(ctx: AnswerContext, hits: Sequence[Hit]) -> list[Candidate]:
+    """The sentences of the hits, best first."""
+    scorer = _Scorer(ctx)
+    out: list[Candidate] = []
+    for rank, h in enumerate(hits):
+        head = normalize(" ".join(h.chunk.section_path))
+        for s, e in sentence_spans(h.chunk.text):
+            sent = normalize(h.chunk.text[s:e])
+            cov, matched = scorer.coverage(sent, head)
+            c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
+            c.key_ok = scorer.key_ok(sent, head)
+            c.type_ok = type_ok(ctx.query, sent, ctx.q_numbers)
+            c.score = cov + scorer.bonus(c, sent, h.chunk) + ctx.params.rank_bonus / (1 + rank)
+            out.append(c)
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+class _Scorer:
+    """The question-level part of scoring (term weights, the key term, the year asked), computed once."""
+
+    def __init__(self, ctx: AnswerContext):
+        query, weights = ctx.query, ctx.weights
+        self.ctx = ctx
+        self.wts = {t: weights.idf(t) for t in ctx.terms}
+        self.cwts = {t: ctx.params.context_term_weight * weights.idf(t) for t in ctx.ctx_terms}
+        self.total = sum(self.wts.values()) + sum(self.cwts.values()) or 1.0
+        self.year_terms = [f"{y}年" for y in query.uncovered_years]
+        # the rarest asked term that the reports use at all: a typed answer must be about it
+        present = [t for t in ctx.terms if weights.df(t) > 0 and is_nounish(t)]
+        numeric = query.qtype in ("count", "percent", "amount")
+        self.title_verb = title_verb(query) if query.qtype == "name" else None
+        self.plans = bool(_ASPIRATION.search(query.focus) or re.search(r"计划|打算|目标|下一步|明年|准备", query.focus))
+        self.rarest = max(present, key=lambda t: self.wts[t]) if present else None
+        self.key = self.rarest if numeric else None
+
+    def coverage(self, sent: str, head: str) -> tuple[float, list[str]]:
+        """The weighted share of the asked terms in the sentence (or its heading), and the terms it holds."""
+        p = self.ctx.params
+        got = 0.0
+        matched = []
+        for t, w in list(self.wts.items()) + list(self.cwts.items()):
+            m = max(term_match(t, sent), p.heading_match_factor * term_match(t, head))
+            got += w * m
+            if m >= SYNONYM:
+                matched.append(t)
+        cov = got / self.total
+        if self.key and max(term_match(self.key, sent), term_match(self.key, head)) < p.key_term_min_match:
+            cov *= p.key_term_miss_factor
+        if self.year_terms and not any(y in sent or y in head for y in self.year_terms):
+            cov = 0.0  # the asked year is not the report's: only text about that year answers
+        return cov, matched
+
+    def key_ok(self, sent: str, head: str) -> bool:
+        """The rarest asked noun is in the sentence or its heading (a feature of the answer gate)."""
+        rarest, least = self.rarest, self.ctx.params.key_term_min_match
+        return rarest is None or max(term_match(rarest, sent), term_match(rarest, head)) >= least
+
+    def bonus(self, c: Candidate, sent: str, chunk: Chunk) -> float:
+        """What the sentence's kind of content adds to (or takes from) its coverage."""
+        query, p = self.ctx.query, self.ctx.params
+        bonus = p.type_bonus if c.type_ok else 0.0
+        if c.type_ok and query.asks > 1:
+            found = {n for n, u, _a, _b in numbers_in(sent) if u and n not in self.ctx.q_numbers}
+            bonus = p.type_bonus if len(found) >= query.asks else p.partial_asks_bonus
+        if _ASPIRATION.search(sent) and not self.plans:
+            bonus -= p.aspiration_penalty  # a target ("力争…达到95%") is not what was done
+        if self.title_verb and re.search(self.title_verb, sent):
+            bonus += p.title_verb_bonus  # "按哪个文件" → "根据《…》"; "出了什么制度" → "制订《…》"
+        if chunk.section_path and is_heading_echo(sent, chunk.section_path[-1]):
+            bonus -= p.heading_echo_penalty  # the section's own title says what it is about, not what was done
+        return bonus

@@ -1,0 +1,234 @@
+"""Spans of a chunk: sentences scored as candidates, their clauses, and narrowing a sentence to an answer.
+
+A sentence is cut into clauses at commas, semicolons and colons outside brackets and quotes; the answer is
+the shortest run of clauses that keeps the asked terms and the asked fact (`narrow`), less the edge clauses
+that hold neither (`tighten`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.analysis import normalize, sentence_spans
+from bot.extractive.context import AnswerContext
+from bot.extractive.facts import TYPED, numbers_in, title_verb, type_ok
+from bot.extractive.terms import ABBREVIATION, negated_terms, term_match
+from bot.query import Query
+from bot.types import Chunk
+
+_CLAUSE_BREAK = set("，,；;：:")
+_OPEN = "《“‘（(「『【"
+_CLOSE = "》”’）)」』】"
+_NUMBERING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百\d]+[章节部篇]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]"
+    r"|\d+[.、．]|[①②③④⑤⑥⑦⑧⑨⑩])\s*"
+)
+# a result ("杜绝了…", "实现了…") is explained by the means said before it
+_RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
+_Span = tuple[int, int]
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved chunk, scored against the question."""
+
+    hit_rank: int
+    chunk: Chunk
+    start: int  # in chunk.text
+    end: int
+    coverage: float = 0.0
+    type_ok: bool = False
+    score: float = 0.0
+    matched: list[str] = field(default_factory=list)
+    key_ok: bool = False  # the rarest asked noun is in the sentence or its heading
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass
+class Piece:
+    """A span of a chunk chosen for the answer."""
+
+    chunk: Chunk
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+def strip_numbering(heading: str) -> str:
+    """A heading without its numbering ("（二）", "3.") and trailing stop."""
+    return _NUMBERING.sub("", heading).rstrip("。：:")
+
+
+def is_heading_echo(sent: str, heading: str) -> bool:
+    """True when a sentence is just the section heading (the lead phrase of a numbered paragraph)."""
+    a = re.sub(r"[\W_]+", "", strip_numbering(normalize(sent)))
+    b = re.sub(r"[\W_]+", "", strip_numbering(normalize(heading)))
+    return bool(a) and a == b
+
+
+def clauses(text: str, start: int, end: int, breaks: set[str] = _CLAUSE_BREAK) -> list[_Span]:
+    """Clause spans of text[start:end], cut at commas/semicolons/colons outside brackets and quotes."""
+    out: list[_Span] = []
+    depth = 0
+    a = start
+    for i in range(start, end):
+        ch = text[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif ch in breaks and depth == 0:
+            if i > a:
+                out.append((a, i))
+            a = i + 1
+    if end > a:
+        out.append((a, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def trim(p: Piece) -> Piece:
+    """The piece without leading/trailing spaces and punctuation."""
+    t = p.chunk.text
+    a, b = p.start, p.end
+    while a < b and (t[a].isspace() or t[a] in "，,；;：:、"):
+        a += 1
+    while b > a and (t[b - 1].isspace() or t[b - 1] in "，,；;：:、。"):
+        b -= 1
+    return Piece(p.chunk, a, b)
+
+
+def next_sentence(cand: Candidate, max_chars: int) -> Piece | None:
+    """The sentence after a candidate in the same chunk (the reason that follows a short statement)."""
+    for s, e in sentence_spans(cand.chunk.text):
+        if s >= cand.end:
+            return Piece(cand.chunk, s, e) if e - s <= max_chars else None
+    return None
+
+
+def narrow(cand: Candidate, ctx: AnswerContext, terms: Sequence[str], ctx_terms: Sequence[str] = ()) -> Piece:
+    """The shortest run of clauses of the sentence that keeps the asked terms and the asked fact."""
+    query = ctx.query
+    text = cand.chunk.text
+    breaks = _CLAUSE_BREAK | ({"、"} if query.qtype in ("count", "percent", "amount") else set())
+    spans = clauses(text, cand.start, cand.end, breaks)
+    if len(spans) <= 1 or cand.end - cand.start <= ctx.params.narrow_min_chars:
+        return trim(Piece(cand.chunk, cand.start, cand.end))
+    a, b = _Windows(ctx, terms, ctx_terms).best(text, spans)
+    if query.qtype in ("how", "fact", "yesno") and not query.compare:
+        a, b = _widen(text, spans, a, b, ctx)
+    # keep a clause that opens with 其中/其/另 together with the one it refers to
+    idx = next(k for k, c in enumerate(spans) if c[0] == a)
+    if idx > 0 and re.match(r"^(其中|其|另|分别|均|共|累计|占)", text[a:b]):
+        a = spans[idx - 1][0]
+    return trim(Piece(cand.chunk, a, b))
+
+
+class _Windows:
+    """Scores the runs of clauses of one sentence (windows) against the asked terms and the asked fact."""
+
+    def __init__(self, ctx: AnswerContext, terms: Sequence[str], ctx_terms: Sequence[str]):
+        self.ctx = ctx
+        self.negated = negated_terms(ctx.query.focus)
+        self.title_verb = title_verb(ctx.query) if ctx.query.qtype == "name" else None
+        wts = {t: ctx.weights.idf(t) for t in terms if t not in self.negated}
+        for t in ctx_terms:
+            if t not in wts:
+                wts[t] = ctx.params.context_term_weight * ctx.weights.idf(t)
+        self.wts = wts
+        self.total = sum(wts.values()) or 1.0
+
+    def best(self, text: str, spans: list[_Span]) -> _Span:
+        """The window with the most coverage for the fewest characters: a clause must earn its length."""
+        p = self.ctx.params
+        windows: list[tuple[float, bool, int, int]] = []
+        for i in range(len(spans)):
+            for j in range(i, min(i + p.window_max_clauses, len(spans))):
+                a, b = spans[i][0], spans[j][1]
+                cov, ok = self.score(normalize(text[a:b]))
+                windows.append((cov, ok, a, b))
+        pool = [w for w in windows if w[1]] or windows
+        lam = p.length_cost_typed if self.ctx.query.qtype in TYPED else p.length_cost
+        _, _, a, b = max(pool, key=lambda w: (w[0] - lam * (w[3] - w[2]), -w[2]))
+        return a, b
+
+    def score(self, seg: str) -> tuple[float, bool]:
+        """(coverage, holds the asked fact) of one normalized window."""
+        query, p, q_numbers = self.ctx.query, self.ctx.params, self.ctx.q_numbers
+        # words inside a cited title (《…》) are weaker evidence than the sentence's own words
+        scope = re.sub(r"《[^》]*》", "《》", seg)
+        cov = (
+            sum(w * max(term_match(t, scope), p.cited_title_factor * term_match(t, seg)) for t, w in self.wts.items())
+            / self.total
+            if self.wts
+            else 0.0
+        )
+        if self.negated and any(n in seg for n in self.negated):
+            cov -= p.negated_penalty
+        ok = type_ok(query, seg, q_numbers)
+        if ok and query.asks > 1:
+            ok = len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
+        if query.qtype == "list":
+            cov += min(p.list_bonus_max, p.list_item_bonus * seg.count("、"))  # a list answer is the enumerated run
+        if self.title_verb and re.search(self.title_verb, seg):
+            cov += p.title_verb_window_bonus
+        return cov, ok
+
+
+def _widen(text: str, spans: list[_Span], a: int, b: int, ctx: AnswerContext) -> _Span:
+    """The answer to "how/why" sits around the matched words: widen it to a readable clause run."""
+    query, p = ctx.query, ctx.params
+    i = next(k for k, c in enumerate(spans) if c[0] == a)
+    j = next(k for k, c in enumerate(spans) if c[1] == b)
+    last = len(spans) - 1
+    # a result ("杜绝了…", "实现了…") is explained by what comes before it; a name by what follows
+    left_first = query.qtype == "how" and bool(_RESULT_VERB.match(text[a:b]))
+    want = p.widen_how_chars if query.qtype == "how" else p.widen_chars
+    while (i > 0 or j < last) and spans[j][1] - spans[i][0] < want:
+        if i > 0 and (j == last or left_first or spans[i][1] - spans[i - 1][0] <= spans[j + 1][1] - spans[j][0]):
+            i -= 1
+        elif j < last:
+            j += 1
+    if left_first and i > 0 and spans[j][1] - spans[i - 1][0] <= p.widen_max_chars:
+        i -= 1
+    if spans[j][1] - spans[i][0] <= p.widen_max_chars:
+        a, b = spans[i][0], spans[j][1]
+    return a, b
+
+
+def tighten(piece: Piece, ctx: AnswerContext) -> Piece:
+    """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
+    query, p, terms = ctx.query, ctx.params, ctx.terms
+    if len(piece.text) <= p.tighten_min_chars or not terms:
+        return piece
+    if query.qtype not in TYPED and query.qtype != "list" and len(piece.text) <= p.explanation_keep_chars:
+        return piece  # an explanation keeps its context
+    text = piece.chunk.text
+    spans = clauses(text, piece.start, piece.end)
+    if len(spans) < 2:
+        return piece
+    strong = list(terms)
+    if len(terms) > 2:
+        ranked = sorted(terms, key=ctx.weights.idf)
+        strong = ranked[len(ranked) // p.weak_terms_share :]  # the commonest asked words cannot hold a clause alone
+    keep = [i for i, (a, b) in enumerate(spans) if _essential(normalize(text[a:b]), strong, query, ctx.q_numbers)]
+    if not keep:
+        return piece
+    while query.qtype == "how" and keep[0] > 0 and _RESULT_VERB.match(text[spans[keep[0]][0] : spans[keep[0]][1]]):
+        keep.insert(0, keep[0] - 1)  # the means said just before a result belong to the answer
+    return trim(Piece(piece.chunk, spans[keep[0]][0], spans[keep[-1]][1]))
+
+
+def _essential(seg: str, strong: Sequence[str], query: Query, q_numbers: set[str]) -> bool:
+    """A clause holds an asked term outside a cited title, or (for a typed question) the asked fact."""
+    scope = re.sub(r"《[^》]*》", "《》", seg)
+    if any(term_match(t, scope) >= ABBREVIATION for t in strong):
+        return True
+    return query.qtype in TYPED and type_ok(query, seg, q_numbers)
