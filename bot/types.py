@@ -72,7 +72,7 @@ class ReportMeta(BaseModel):
         if self.region.district and city and city != self.region.district and not place.startswith(city[:2]):
             from bot.gazetteer import Gazetteer
 
-            if len(Gazetteer.default().lookup(self.region.district)) != 1:
+            if len(Gazetteer.default().lookup(self.region.district)) > 1:
                 place = city + place  # "广州市白云区": a district name that several cities have needs its city
         who = place + org if (place or org) else self.title
         yrs = ""
