@@ -194,6 +194,7 @@ class QueryParser:
         after_known = [
             m.group(1)
             for alias, _ in self._alias
+            if alias in text  # (a plain test first: the catalogue may hold thousands of aliases)
             for m in re.finditer(re.escape(alias) + r"([\u4e00-\u9fa5]{2}[区县])(?![\u4e00-\u9fa5]{0,3}[委局])", text)
         ]
         after_known = [n for n in after_known if _name_like(n[:2])]

@@ -61,6 +61,13 @@ def _root(url: str) -> str:
     return url.removesuffix("/v1")
 
 
+def _checked_root(url: str) -> str:
+    """`_root` of an http(s) URL; anything else is a clear error when the object is built."""
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
+    return _root(url)
+
+
 def _auth(api_key: SecretStr | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key.get_secret_value()}"} if api_key else {}
 
@@ -93,9 +100,7 @@ class ReportQARetriever(BaseRetriever):
     @field_validator("base_url")
     @classmethod
     def _normalise(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-        return _root(url)
+        return _checked_root(url)
 
     def _chat_body(self, query: str) -> dict[str, Any]:
         body: dict[str, Any] = {"question": query}
@@ -202,9 +207,7 @@ class ChatReportQA(BaseChatModel):
     @field_validator("base_url")
     @classmethod
     def _normalise(cls, url: str) -> str:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must be an http(s) URL, got {url!r}")
-        return _root(url)
+        return _checked_root(url)
 
     @property
     def _llm_type(self) -> str:
