@@ -38,7 +38,28 @@ _AREA_NOT_NAME = re.compile(
 )
 # what may follow a short place name for it to be one: a level, a body, 的, 那边/这边, or the end of the text
 _SHORT_CUE = re.compile(r"$|[市区县省州人委政的那这党局厅]|地区|两江|高新|经开|开发|新区|[0-9０-９]")
-_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "省", "市", "区", "县", "盟", "旗", "州")
+# level words a place name ends in, longest first where one ends another (综合保税区 before 区)
+LEVEL_SUFFIXES = (
+    "特别行政区",
+    "综合保税区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "综保区",
+    "保税区",
+    "高新区",
+    "经开区",
+    "开发区",
+    "新区",
+    "地区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "盟",
+    "旗",
+    "州",
+)
 
 
 @dataclass(frozen=True)
@@ -256,11 +277,12 @@ def _names_of(m: PlaceMatch | None) -> set[str]:
 def _named(name: str | None, names: set[str]) -> bool:
     if not name:
         return False
-    return name in names or _strip_suffix(name) in names
+    return name in names or strip_level(name) in names
 
 
-def _strip_suffix(name: str) -> str:
-    for s in _SUFFIXES:
+def strip_level(name: str) -> str:
+    """The name without its level word, keeping at least two characters: 白云区 → 白云, 东疆综保区 → 东疆."""
+    for s in LEVEL_SUFFIXES:
         if name.endswith(s) and len(name) - len(s) >= 2:
             return name[: -len(s)]
     return name

@@ -6,28 +6,7 @@ substring of a longer name ("城区" inside 上城区) never become one.
 
 from __future__ import annotations
 
-from bot.gazetteer import Gazetteer, named_area
-
-_LEVEL_SUFFIXES = (
-    "特别行政区",
-    "综合保税区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "综保区",
-    "保税区",
-    "高新区",
-    "经开区",
-    "开发区",
-    "新区",
-    "地区",
-    "省",
-    "市",
-    "区",
-    "县",
-    "盟",
-    "旗",
-)
+from bot.gazetteer import Gazetteer, named_area, strip_level
 
 
 def stem(name: str) -> str:
@@ -35,10 +14,7 @@ def stem(name: str) -> str:
     for d in Gazetteer.default().lookup(name):
         if d.name == name and len(d.short) >= 2 and d.short != name:
             return d.short
-    for suffix in _LEVEL_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
+    return strip_level(name)
 
 
 def mentions(text: str, *, short_names: bool = False) -> list[str]:
