@@ -25,6 +25,9 @@ from bot.types import Answer, HistoryTurn, Hit
 
 log = logging.getLogger(__name__)
 
+SURVEY_REPORTS = 6
+"""The most reports a question across the collection compares (those its best passages come from)."""
+
 NOT_CHINESE = (
     "目前只能回答中文问题，请用中文提问，例如“某区人社局某年办理了多少件行政复议案件？”。"
     "(Please ask in Chinese: the reports are in Chinese.)"
@@ -120,8 +123,24 @@ class ReportQA:
             query.report_ids = [r for r in report_ids if not query.report_ids or r in query.report_ids] or list(
                 report_ids
             )
+        if query.survey and not query.report_ids:
+            self._survey_scope(query, data)
         hits = self._retrieve(query, data)
         return Prepared(query, hits, data)
+
+    def _survey_scope(self, query: Query, data: IndexData) -> None:
+        """A question across the reports ("哪个区…最多") compares the reports its best passages come from.
+
+        At most `SURVEY_REPORTS` reports, found by one wider retrieval, so that the work stays bounded at any
+        collection size; with fewer than two, it is an ordinary question.
+        """
+        hits = self.retriever.retrieve(self._expanded(query.text), None, k=self.k * SURVEY_REPORTS)
+        ids = list(dict.fromkeys(h.chunk.report_id for h in hits))
+        if query.years:  # "各区2020年…": the reports of that year
+            ids = [r for r in ids if any(y in data.reports[r].meta.years for y in query.years)] or ids
+        ids = ids[:SURVEY_REPORTS]
+        if len(ids) > 1:
+            query.report_ids, query.compare = ids, True
 
     @staticmethod
     def _expanded(text: str) -> str:

@@ -43,6 +43,13 @@ _PEOPLE = re.compile(r"(哪些|哪几位|哪位)(领导|人|同志|专家|人员
 _YESNO = re.compile(r"是否|有没有|是不是|能不能|会不会|吗[？?]*$|没有[？?]*$")
 
 # a question about the places inside the one it names ("武汉各区", "全市各区县", "下辖")
+# a question across the reports themselves, no report named: "哪个区…最多", "各局分别…", "这几份报告里哪份…"
+_SURVEY = re.compile(
+    r"哪(?:一|几)?(?:个|份|家)?(?:区|县|市|局|单位|地方|报告)"
+    r"|哪家(?=的|[最更多少高低]|[？?]|$)"
+    r"|各(?:个|家|份)?(?:区|县|市|局|单位|地方?|报告)"
+    r"|(?:这|那)?(?:几|些|两|三|四|五|所有|全部|每一?)(?:个|份|家)?(?:报告|区|局|单位)(?:里|中|之间|当中)"
+)
 _ACROSS = re.compile(r"各(?:个)?(?:区|县|市|州|地|盟|旗)|区县|县区|县市区|所辖|下辖|辖区内")
 
 _UNIT = re.compile(
@@ -86,6 +93,7 @@ class Query:
     uncovered_years: list[int] = field(default_factory=list)  # named years no matched report covers
     context: str = ""  # the previous question, for follow-ups
     compare: bool = False
+    survey: bool = False  # asks across the collection with no report named: each report that answers
     asks: int = 1  # how many numbers the question asks for ("办了多少期，培训了多少人" → 2)
 
 
@@ -257,7 +265,8 @@ class QueryParser:
             ids = set(of_year)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
         compare = len(ids) > 1 and (bool(_COMPARE.search(q)) or len(named_here) > 1)
-        if compare and qtype not in ("count", "percent", "amount", "list"):
+        survey = not ids and not unknown and bool(_SURVEY.search(q))
+        if (compare or survey) and qtype not in ("count", "percent", "amount", "list"):
             qtype = "count" if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?")) else "compare"
         return Query(
             question=q,
@@ -272,5 +281,6 @@ class QueryParser:
             uncovered_years=uncovered,
             context=context,
             compare=compare,
+            survey=survey,
             asks=max(1, len(re.findall(r"多少|几", focus))) if qtype in ("count", "percent", "amount") else 1,
         )

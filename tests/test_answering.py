@@ -101,3 +101,12 @@ def test_every_citation_slices_its_file_and_answers_name_the_report(qa: ReportQA
         assert ans.answer.startswith("根据")
         for c in ans.citations:
             assert load_report(SAMPLES_DIR / c.source).text[c.start : c.end] == c.quote
+
+
+def test_a_question_across_the_reports_answers_from_each_report_that_holds_it(qa: ReportQA) -> None:
+    ans = qa.ask("哪个区的行政复议案件最多？")
+    sources = {c.source for c in ans.citations}
+    assert ans.answerable and len(sources) >= 2, ans.answer
+    for c in ans.citations:
+        assert _norm(_text_of(c.source)[c.start : c.end]) == _norm(c.quote)
+        assert "复议" in c.quote

@@ -30,3 +30,20 @@ def test_counted_numerals_become_digits(text: str, expected: str) -> None:
 )
 def test_numerals_inside_words_are_kept(text: str) -> None:
     assert arabic(text) == text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("2016年9月23日上午，局长到庭参加庭审", False),  # a day of a date is no count of days
+        ("9月23日召开会议", False),
+        ("共压缩办理时限23日", True),
+        ("2016年9月办理案件23件", True),
+    ],
+)
+def test_a_date_is_not_the_answer_to_how_many(sentence: str, counts: bool) -> None:
+    from bot.extractive.facts import type_ok
+    from bot.query import Query
+
+    query = Query(question="办了多少？", text="办了多少？", focus="办了多少？", qtype="count")
+    assert type_ok(query, sentence, set()) is counts

@@ -113,3 +113,20 @@ def test_a_refusal_for_an_unknown_place_names_a_long_catalog_briefly() -> None:
     assert message is not None and "海南省" in message
     assert "等60份报告" in message
     assert message.count("司法局") == 20
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["哪个区人社局的行政复议案件最多？", "各区的招聘会分别办了几场？", "这几份报告里，哪份提到了法律顾问？"],
+)
+def test_a_question_across_the_reports_with_none_named_is_a_survey(question: str) -> None:
+    q = QueryParser(CATALOG).parse(question)
+    assert q.survey and not q.report_ids
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["章贡区人社局的行政复议案件最多的是哪一年？", "赣州各区举办了多少场招聘会？", "法律顾问是哪家律所的？"],
+)
+def test_a_question_naming_a_report_or_not_asking_across_is_no_survey(question: str) -> None:
+    assert not QueryParser(CATALOG).parse(question).survey

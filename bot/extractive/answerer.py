@@ -160,6 +160,8 @@ class ExtractiveAnswerer:
         query, p = ctx.query, self.params
         pieces: list[Piece] = []
         missing: list[str] = []
+        if query.survey:
+            return self._survey(ctx)
         for rid in query.report_ids:
             cands = candidates(ctx, [h for h in ctx.hits if h.chunk.report_id == rid])
             # the report is named and the fact type must match: a lower coverage bar than for open questions
@@ -174,3 +176,20 @@ class ExtractiveAnswerer:
         if missing:
             ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
         return ans
+
+    def _survey(self, ctx: AnswerContext) -> Answer:
+        """Across the collection: each report whose best sentence answers as an open question would, and
+        covers the asked terms nearly as well as the best report's (a shared word alone is not an answer)."""
+        picked: list[Candidate] = []
+        first: Candidate | None = None
+        for rid in ctx.query.report_ids:
+            cands = candidates(ctx, [h for h in ctx.hits if h.chunk.report_id == rid])
+            first = first or (cands[0] if cands else None)
+            best = self._pick(ctx, cands) if cands else None
+            if best is not None and best.key_ok:
+                picked.append(best)
+        if not picked:
+            return refuse(ctx, first)
+        bar = self.params.survey_relative_coverage * max(c.coverage for c in picked)
+        pieces = [tighten(narrow(c, ctx, ctx.terms), ctx) for c in picked if c.coverage >= bar]
+        return compose(ctx.data, pieces)

@@ -125,9 +125,10 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
 def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     """A number of the asked kind that the question does not state itself."""
     qt = query.qtype
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(sent)] if qt == "count" else []
     for num, unit, a, _b in numbers_in(sent):
-        if num in q_numbers:
-            continue
+        if num in q_numbers or any(da <= a < db for da, db in dates):
+            continue  # (a day of a date, "9月23日", is a date, not a count of days)
         if not sent[a].isdigit() and not query.unit:
             continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
         if qt == "percent" and unit == "%":

@@ -21,6 +21,9 @@ class ExtractiveParams:
     """Least coverage for any other question (fact, how, list, yes/no)."""
     compare_coverage_factor: float = 0.45
     """In a comparison the report is named and the fact type must match: the bar is this × min_coverage_fact."""
+    survey_relative_coverage: float = 0.8
+    """Across the collection (no report named), a report's answer needs this share of the best report's
+    coverage and the rarest asked noun: the reports that answer hold the same asked terms."""
     min_section_coverage: float = 0.55
     """Least score of a section heading for a list question to be answered by the section's items."""
     section_length_cost: float = 0.002
