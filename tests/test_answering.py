@@ -110,3 +110,9 @@ def test_a_question_across_the_reports_answers_from_each_report_that_holds_it(qa
     for c in ans.citations:
         assert _norm(_text_of(c.source)[c.start : c.end]) == _norm(c.quote)
         assert "复议" in c.quote
+
+
+def test_a_comparison_names_each_side_by_its_place_and_year(qa: ReportQA) -> None:
+    ans = qa.ask("徐汇区和坪山区的行政复议案件各有多少？")
+    assert ans.answerable and len({c.source for c in ans.citations}) == 2, ans.answer
+    assert ans.answer.count("：") >= 2 and "根据" not in ans.answer, ans.answer

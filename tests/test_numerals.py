@@ -39,9 +39,11 @@ def test_numerals_inside_words_are_kept(text: str) -> None:
         ("9月23日召开会议", False),
         ("共压缩办理时限23日", True),
         ("2016年9月办理案件23件", True),
+        ("保证了每一件规范性文件的质量", False),  # a rule for each one, not how many
+        ("每月5日为局长接待日", False),
     ],
 )
-def test_a_date_is_not_the_answer_to_how_many(sentence: str, counts: bool) -> None:
+def test_a_date_or_a_frequency_is_not_the_answer_to_how_many(sentence: str, counts: bool) -> None:
     from bot.extractive.facts import type_ok
     from bot.query import Query
 

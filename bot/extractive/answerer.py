@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
                 missing.append(ctx.data.reports[rid].meta.short_name)
         if not pieces:
             return refuse(ctx, None)
-        ans = compose(ctx.data, pieces)
+        ans = compose(ctx.data, pieces, side_by_side=True)
         if missing:
             ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
         return ans
@@ -192,4 +192,4 @@ class ExtractiveAnswerer:
             return refuse(ctx, first)
         bar = self.params.survey_relative_coverage * max(c.coverage for c in picked)
         pieces = [tighten(narrow(c, ctx, ctx.terms), ctx) for c in picked if c.coverage >= bar]
-        return compose(ctx.data, pieces)
+        return compose(ctx.data, pieces, side_by_side=True)

@@ -41,8 +41,13 @@ def span_citation(rec: ReportRecord, a: int, b: int, path: list[str]) -> Citatio
     return rec.cite(a, b, path)
 
 
-def compose(data: IndexData, pieces: list[Piece]) -> Answer:
-    """The pieces as one answer, grouped by report, each followed by its citation number."""
+def compose(data: IndexData, pieces: list[Piece], side_by_side: bool = False) -> Answer:
+    """The pieces as one answer, grouped by report, each followed by its citation number.
+
+    One report: "根据X报告，…[1]。" Several side by side (a comparison): "嘉定区2023年：…[1]；海珠区2017年：…[2]。",
+    each report named by its place and year (its full name where two would read alike); the citations
+    carry the titles.
+    """
     citations: list[Citation] = []
     by_report: dict[str, list[tuple[str, int]]] = {}
     for p in pieces:
@@ -56,12 +61,24 @@ def compose(data: IndexData, pieces: list[Piece]) -> Answer:
             citations.append(cit)
             n = len(citations)
         by_report.setdefault(p.chunk.report_id, []).append((p.text, n))
+    labels = _side_labels(data, list(by_report)) if side_by_side and len(by_report) > 1 else {}
     parts = []
     for rid, items in by_report.items():
-        name = data.reports[rid].meta.short_name
         body = "；".join(f"{t}[{n}]" for t, n in items)
-        parts.append(f"根据{name}，{body}")
+        parts.append(f"{labels[rid]}：{body}" if labels else f"根据{data.reports[rid].meta.short_name}，{body}")
     return Answer(answer="；".join(parts) + "。", answerable=True, citations=citations)
+
+
+def _side_labels(data: IndexData, rids: list[str]) -> dict[str, str]:
+    """Place and years of each report ("嘉定区2023年"), or the short names where those would not tell them apart."""
+    labels = {}
+    for rid in rids:
+        meta = data.reports[rid].meta
+        place = meta.region.district or meta.region.city or meta.region.province
+        labels[rid] = f"{place}{_years(meta.years)}" if place and meta.years else ""
+    if all(labels.values()) and len(set(labels.values())) == len(labels):
+        return labels
+    return {rid: data.reports[rid].meta.short_name.removesuffix("报告") for rid in rids}
 
 
 def refuse(ctx: AnswerContext, best: Candidate | None) -> Answer:

@@ -44,6 +44,7 @@ _CN_NUM = re.compile(
 _DATE = re.compile(
     r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}"
 )
+_EVERY = re.compile(r"每[一个月周年天日人次]?\s*$")
 _ENUM = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d][)）]|[①②③④⑤⑥⑦⑧⑨]")
 _ORG = re.compile(r"[\u4e00-\u9fa5]{2,20}?(?:事务所|律师所|中心|大学|学院|委员会|办公室|局|处|科|院|所|站|队|会|公司)")
 # a title followed by a two- or three-character name: 局长刘志辉, 副组长徐冬先
@@ -129,6 +130,8 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     for num, unit, a, _b in numbers_in(sent):
         if num in q_numbers or any(da <= a < db for da, db in dates):
             continue  # (a day of a date, "9月23日", is a date, not a count of days)
+        if _EVERY.search(sent, max(0, a - 3), a):
+            continue  # "每一件", "每月5日": a frequency or a rule, not how many there were
         if not sent[a].isdigit() and not query.unit:
             continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
         if qt == "percent" and unit == "%":

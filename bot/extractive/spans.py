@@ -94,12 +94,19 @@ def clauses(text: str, start: int, end: int, breaks: set[str] = _CLAUSE_BREAK) -
     return [(s, e) for s, e in out if text[s:e].strip()]
 
 
+# a sentence's link to the one before it ("同时，…"), which says nothing once the sentence stands alone
+_CONNECTIVE = re.compile(r"(?:同时|此外|另外|与此同时|另一方面|其次|首先|最后|然后|而且|并且)\s*[，,]\s*")
+
+
 def trim(p: Piece) -> Piece:
-    """The piece without leading/trailing spaces and punctuation."""
+    """The piece without leading/trailing spaces and punctuation, nor a leading connective ("同时，")."""
     t = p.chunk.text
     a, b = p.start, p.end
     while a < b and (t[a].isspace() or t[a] in "，,；;：:、"):
         a += 1
+    m = _CONNECTIVE.match(t, a, b)
+    if m and m.end() < b:
+        a = m.end()
     while b > a and (t[b - 1].isspace() or t[b - 1] in "，,；;：:、。"):
         b -= 1
     return Piece(p.chunk, a, b)
