@@ -18,7 +18,9 @@ from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 
 _HAN = r"[\u4e00-\u9fa5]"
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|—|-|–|～|~|至)")
+# a year: "2021年", or the first of a range "2019—2021"; not the year of a date (2024-03-08) or of an index
+# number (/2026-00005), which say when a page was filed, not what it covers
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|(?=(?:—|-|–|～|~|至)\s*(?:19|20)\d{2}(?!\d)))")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:—|-|–|～|~|至|到)\s*((?:19|20)\d{2})\s*年")
 _SINCE = re.compile(r"((?:19|20)\d{2})\s*年以来")
 _DATE_FORMS = [

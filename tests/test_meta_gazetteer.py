@@ -212,3 +212,12 @@ def test_a_zone_written_two_ways_is_one_area() -> None:
 @pytest.mark.parametrize("text", ["推进行政和法治建设", "中山路街道", "加强宝安全生产"])
 def test_a_short_place_name_inside_ordinary_words_is_no_place(text: str) -> None:
     assert Gazetteer.default().resolve(text) == {"province": None, "city": None, "district": None}
+
+
+def test_the_year_of_an_index_number_or_a_filing_date_is_not_the_year_covered(tmp_path: Path) -> None:
+    text = (
+        "索引号：11370402MB2856/2026-00005 发布日期：2026-01-15\n"
+        "某某区教育局法治政府建设工作情况报告\n"
+        "今年以来，我局坚持依法治教。2025年共办理行政复议案件3件。\n"
+    )
+    assert _meta(tmp_path, "index.txt", text).years == [2025]
