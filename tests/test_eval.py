@@ -445,7 +445,7 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
         # the blind sets, side by side (tests/test_eval.py gates each of them too)
         sets_out = tmp / "sets"
-        blind = [a for name in ("reworded", "heldout") if name in available() for a in ("--set", name)]
+        blind = [a for name in ("reworded", "dev", "heldout") if name in available() for a in ("--set", name)]
         argv = ["run", *blind, "--out", str(sets_out)]
         sets_rc = eval_main([*argv, "--index", str(settings.index_dir), "--reports", str(REPORTS), "-q"])
     return {
@@ -467,7 +467,7 @@ def test_gate_every_threshold_is_met(gate_run: dict[str, Any]) -> None:
     assert failures == [], f"thresholds not met: {failures}; measured: {measured}"
 
 
-@pytest.mark.parametrize("gold_set", ["reworded", "heldout"])
+@pytest.mark.parametrize("gold_set", ["reworded", "dev", "heldout"])
 def test_gate_the_blind_sets_meet_their_thresholds(gate_run: dict[str, Any], gold_set: str) -> None:
     assert gate_run["sets_rc"] == 0
     if gold_set not in gate_run["sets"]:
