@@ -95,6 +95,7 @@ class Query:
     compare: bool = False
     survey: bool = False  # asks across the collection with no report named: each report that answers
     asks: int = 1  # how many numbers the question asks for ("办了多少期，培训了多少人" → 2)
+    named: bool = False  # the question (or the one it follows) names its one report by place or issuer
 
 
 def classify(q: str) -> tuple[QType, str | None]:
@@ -282,5 +283,6 @@ class QueryParser:
             context=context,
             compare=compare,
             survey=survey,
+            named=bool(known) and len(ids) == 1,
             asks=max(1, len(re.findall(r"多少|几", focus))) if qtype in ("count", "percent", "amount") else 1,
         )

@@ -120,7 +120,7 @@ class ExtractiveAnswerer:
             return refuse(ctx, cands[0])
         if ctx.query.qtype == "list":
             return list_answer(ctx, best)
-        return compose(ctx.data, self._pieces(ctx, best))
+        return compose(ctx.data, self._pieces(ctx, best), named=ctx.query.named)
 
     def _pick(self, ctx: AnswerContext, cands: list[Candidate]) -> Candidate | None:
         """The best candidate if it answers, else the best one holding the asked kind of fact if that one does."""

@@ -41,12 +41,13 @@ def span_citation(rec: ReportRecord, a: int, b: int, path: list[str]) -> Citatio
     return rec.cite(a, b, path)
 
 
-def compose(data: IndexData, pieces: list[Piece], side_by_side: bool = False) -> Answer:
+def compose(data: IndexData, pieces: list[Piece], side_by_side: bool = False, named: bool = False) -> Answer:
     """The pieces as one answer, grouped by report, each followed by its citation number.
 
-    One report: "根据X报告，…[1]。" Several side by side (a comparison): "嘉定区2023年：…[1]；海珠区2017年：…[2]。",
-    each report named by its place and year (its full name where two would read alike); the citations
-    carry the titles.
+    One report: "根据X报告，…[1]。", or just "…[1]。" when the user `named` that report (the citation carries its
+    title, and repeating the name the user just typed only lengthens the answer). Several side by side (a
+    comparison): "嘉定区2023年：…[1]；海珠区2017年：…[2]。", each report named by its place and year (its full
+    name where two would read alike); the citations carry the titles.
     """
     citations: list[Citation] = []
     by_report: dict[str, list[tuple[str, int]]] = {}
@@ -65,8 +66,16 @@ def compose(data: IndexData, pieces: list[Piece], side_by_side: bool = False) ->
     parts = []
     for rid, items in by_report.items():
         body = "；".join(f"{t}[{n}]" for t, n in items)
-        parts.append(f"{labels[rid]}：{body}" if labels else f"根据{data.reports[rid].meta.short_name}，{body}")
+        if labels:
+            parts.append(f"{labels[rid]}：{body}")
+        else:
+            parts.append(lead(data.reports[rid], named and len(by_report) == 1) + body)
     return Answer(answer="；".join(parts) + "。", answerable=True, citations=citations)
+
+
+def lead(rec: ReportRecord, named: bool) -> str:
+    """The words that name an answer's report ("根据X报告，"), none when the user named it."""
+    return "" if named else f"根据{rec.meta.short_name}，"
 
 
 def _side_labels(data: IndexData, rids: list[str]) -> dict[str, str]:

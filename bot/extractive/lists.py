@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.analysis import normalize
-from bot.extractive.compose import cite, compose, span_citation
+from bot.extractive.compose import cite, compose, lead, span_citation
 from bot.extractive.context import AnswerContext
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.spans import Candidate, Piece, narrow, strip_numbering, tighten, trim
@@ -25,7 +25,7 @@ def section_list(ctx: AnswerContext) -> Answer | None:
     rid, path = best
     data = ctx.data
     rec = data.reports[rid]
-    announced = children_answer(rec, path, ctx.params)
+    announced = children_answer(rec, path, ctx.params, ctx.query.named)
     if announced:
         return announced
     own = [c for c in data.chunks if c.report_id == rid and c.section_path == path]
@@ -41,7 +41,7 @@ def section_list(ctx: AnswerContext) -> Answer | None:
         items.append(f"{p.text}[{len(citations)}]")
     body = "；".join(items)
     return Answer(
-        answer=f"根据{rec.meta.short_name}，“{strip_numbering(path[-1])}”包括：{body}。",
+        answer=f"{lead(rec, ctx.query.named)}“{strip_numbering(path[-1])}”包括：{body}。",
         answerable=True,
         citations=citations,
     )
@@ -79,7 +79,7 @@ def list_answer(ctx: AnswerContext, best: Candidate) -> Answer:
     """The answer to a list question from its best sentence: what it announces, its items, or itself."""
     if re.search(r"以下|如下|下列", best.text):
         rec = ctx.data.reports[best.chunk.report_id]
-        announced = children_answer(rec, best.chunk.section_path, ctx.params)
+        announced = children_answer(rec, best.chunk.section_path, ctx.params, ctx.query.named)
         if announced:
             return announced
     pieces = list_pieces(best, ctx.params)
@@ -87,10 +87,10 @@ def list_answer(ctx: AnswerContext, best: Candidate) -> Answer:
         whole = tighten(trim(Piece(best.chunk, best.start, best.end)), ctx)
         fits = len(whole.text) <= ctx.params.list_whole_max_chars
         pieces = [whole if fits else narrow(best, ctx, ctx.terms, ctx.ctx_terms)]
-    return compose(ctx.data, pieces)
+    return compose(ctx.data, pieces, named=ctx.query.named)
 
 
-def children_answer(rec: ReportRecord, path: list[str], params: ExtractiveParams) -> Answer | None:
+def children_answer(rec: ReportRecord, path: list[str], params: ExtractiveParams, named: bool = False) -> Answer | None:
     """List the sub-sections of a section: their headings, each cited at its heading line."""
     children = [c for c in rec.sections if len(c["path"]) == len(path) + 1 and c["path"][:-1] == path]
     if len(children) < 2:
@@ -111,7 +111,7 @@ def children_answer(rec: ReportRecord, path: list[str], params: ExtractiveParams
         items.append(f"{strip_numbering(c['path'][-1])}[{len(citations)}]")
     title = strip_numbering(path[-1]) if path else rec.meta.title
     return Answer(
-        answer=f"根据{rec.meta.short_name}，“{title}”包括：{'；'.join(items)}。",
+        answer=f"{lead(rec, named)}“{title}”包括：{'；'.join(items)}。",
         answerable=True,
         citations=citations,
     )
