@@ -1,11 +1,14 @@
 """Questions about the collection itself, answered from the reports' metadata.
 
-"这几份报告里哪几份是广州市下面区里的？", "一共有几份报告？", "报告都是哪几年的？", "哪份报告是上海的？": the answer
-lists the matching reports, each cited at its title line (or, for a report without one, at its opening
-sentence), so every claim about the collection points at the file that supports it.
+"这几份报告里哪几份是广州市下面区里的？", "一共有几份报告？", "报告都是哪几年的？", "哪份报告是上海的？",
+"上海那份是哪个区的？", "有没有天津的报告？", "哪份最早？": the answer lists the matching reports (or, for 最早/最新,
+the one at that end of time), each cited at its title line (or, for a report without one, at its opening
+sentence), so every claim about the collection points at the file that supports it. A place no report is
+about gets "没有…的报告" and the reports there are.
 
-A question counts as one about the collection when it speaks of the reports as a set (几份/哪些/这些/所有…报告)
-and asks for nothing but what metadata holds: which reports, how many, issuers, places, years.
+A question counts as one about the collection when it speaks of the reports as documents (几份/哪份/那份/这些…报告,
+有没有…的报告, 最新的是哪一份) and asks for nothing but what metadata holds: which reports, how many, issuers,
+places, years, which is the earliest or latest.
 """
 
 from __future__ import annotations
@@ -13,36 +16,50 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.extractive.compose import side_labels
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
 from bot.types import Answer, Citation
 
+# the words a user calls the reports by
+_DOC = r"(?:报告|材料|资料|文件|文档|年报|总结)"
 _ABOUT_SET = re.compile(
-    r"(?:几|哪|多少|这些|这几|那几|那些|所有|全部|现有|各|每|有什么|有啥)\s*(?:份|篇|个|家|类)?\s*(?:单位的)?(?:报告|材料)"
-    r"|(?:报告|材料)(?:库|里|中|当中|里面)?\s*(?:都|一共|总共|分别|共)\s*(?:有|是|包括|涉及|来自|覆盖|出自)"
+    rf"(?:几|哪|多少|这些|这几|那几|那些|所有|全部|现有|各|每|有什么|有啥)\s*(?:份|篇|个|家|类)?\s*(?:单位的)?{_DOC}"
+    rf"|{_DOC}(?:库|里|中|当中|里面)?\s*(?:都|一共|总共|分别|共)\s*(?:有|是|包括|涉及|来自|覆盖|出自)"
+    # 份/篇 counts documents: "几份", "哪一份", "上海那份", "每篇"
+    r"|(?:几|多少|哪|那|这|每|各)\s*一?\s*[份篇]"
+    rf"|有没有[^，。？?]{{0,12}}?{_DOC}"
+    rf"|(?:收录|上传|导入|存)(?:了|的|有)?[^，。？?]{{0,8}}?{_DOC}"
 )
 # what metadata can say; any other content word makes it a question about the reports' contents
 _META_WORDS = re.compile(
     "|".join(
         sorted(
             (
-                "| 报告 材料 份 篇 几 哪 哪些 哪几 多少 一共 总共 共 都 分别 各 每 这些 "
+                "| 报告 材料 资料 文件 文档 年报 总结 收录 上传 导入 存 库 知识库 系统 手头 你 你们 这里 目前 现在 "
+                "份 篇 几 哪 哪些 哪几 多少 一共 总共 共 都 分别 各 每 这些 "
                 "这几 那几 那些 所有 全部 现有 里 中 当中 里面 是 有 的 属于 来自 出自 "
                 "关于 涉及 覆盖 包括 包含 下面 下辖 辖区 下属 区里 市里 区 市 县 省 地方 "
                 "地区 城市 哪里 哪儿 年 年份 年度 时间 时候 期间 单位 部门 机关 谁 发布 "
                 "发的 写的 出的 印发 标题 名字 名称 题目 什么 啥 请问 告诉 我 一下 列 列出 "
                 "说说 看看 查 帮 呢 吗 了 和 与 及 还 其中 那 这 个 家 人社局 人社 局 "
                 "政府 法治政府建设 法治 建设 依法行政 工作 情况 年度报告 上级 级 分别是 各自 "
-                "哪一年 哪一份 哪一 "
+                "哪一年 哪一份 哪一 哪个 最早 最新 最近 最晚 最老 最旧 最先 早 新 晚 讲 写 总结 有没有 没有 "
             ).split(),
             key=len,
             reverse=True,
         )
     )
 )
+LISTED = 10
+"""The most reports a collection answer names one by one; past it, the rest are counted."""
 _ASKS_COUNT = re.compile(r"几份|多少份|几篇|多少篇|几个|多少个|一共|总共|数量")
 _ASKS_YEARS = re.compile(r"哪[一几]?年|年份|年度|时间|期间|什么时候")
 _ASKS_WHO = re.compile(r"谁|单位|部门|机关|发布|发的|写的|出的")
+_ASKS_PLACE = re.compile(r"哪个?[省市区县]|哪里|哪儿|什么地方|哪个地方|哪的")
+_ASKS_DATE = re.compile(r"日期|哪天|几月|什么时候[发出印公]|何时[发出印公]|发布时间")
+_EARLIEST = re.compile(r"最(?:早|老|旧|先)")
+_LATEST = re.compile(r"最(?:新|近|晚)")
 
 
 def is_collection_question(query: Query, place_names: Sequence[str]) -> bool:
@@ -71,7 +88,7 @@ def _title_citation(rec: ReportRecord, data: IndexData) -> Citation:
     return rec.cite(a, b, list(first.section_path) if first else [])
 
 
-def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool) -> str:
+def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: bool = False) -> str:
     meta = rec.meta
     years = ""
     if meta.years:
@@ -79,11 +96,46 @@ def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool) -> str:
     who = meta.issuer or meta.region.label() or meta.title
     if asks_years and not asks_who:
         return f"{who}：{years or '年份未注明'}"
-    return f"{who}{years}报告" if years else meta.title
+    # the issuer's full name where the question asks who; the short name ("白云区人社局2020年报告") elsewhere
+    name = (f"{who}{years}报告" if years else meta.title) if asks_who else meta.short_name
+    if asks_place and meta.region.label():
+        name += f"（{meta.region.label()}）"
+    return name
+
+
+def _published(rec: ReportRecord, citations: list[Citation]) -> str:
+    """ "，发布日期2024-03-08[n]" with its citation appended, or "" for a report that gives no date."""
+    if not (rec.meta.published and rec.meta.published_span):
+        return ""
+    a, b = rec.meta.published_span
+    citations.append(rec.cite(a, b, []))
+    return f"，发布日期{rec.meta.published}[{len(citations)}]"
+
+
+def _at_the_end(records: list[ReportRecord], latest: bool) -> ReportRecord:
+    """The report that reaches furthest into the past (or the present): by its years, then its date."""
+
+    def when(r: ReportRecord) -> tuple[int, str]:
+        years = r.meta.years or [0]
+        return (years[-1] if latest else -years[0], (r.meta.published or "") if latest else "")
+
+    return max(records, key=when)
 
 
 def answer_collection(query: Query, data: IndexData) -> Answer:
     """The reports the question's places (if any) select, listed with a citation each."""
+    everything = [data.reports[i] for i in sorted(data.reports)]
+    if query.unknown_regions and not query.report_ids:  # "有没有天津的报告？": no, and here is what there is
+        shown = everything[:LISTED]
+        labels = side_labels(data, [r.meta.report_id for r in shown])
+        items = [f"{labels[r.meta.report_id]}[{i}]" for i, r in enumerate(shown, 1)]
+        more = f"等{len(everything)}份" if len(everything) > len(shown) else ""
+        return Answer(
+            answer=f"没有{query.unknown_regions[0]}的报告。现有{len(everything)}份：" + "、".join(items) + more + "。",
+            answerable=True,
+            citations=[_title_citation(r, data) for r in shown],
+            reason="answered from the reports' metadata",
+        )
     ids = query.report_ids if (query.report_ids or not query.regions) else []
     records = [data.reports[i] for i in sorted(ids or data.reports) if i in data.reports]
     if query.years:
@@ -95,10 +147,35 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             answerable=False,
             reason="no report matches the collection question",
         )
-    asks_years = bool(_ASKS_YEARS.search(query.question))
-    asks_who = bool(_ASKS_WHO.search(query.question))
-    citations = [_title_citation(r, data) for r in records]
-    items = [f"{_describe(r, asks_years, asks_who)}[{i}]" for i, r in enumerate(records, 1)]
+    q = query.question
+    asks_years = bool(_ASKS_YEARS.search(q)) and not query.years  # "2023年度的是哪份" names its year
+    asks_who = bool(_ASKS_WHO.search(q))
+    # a question that selects by place ("哪些是广东的") sees each report's place, the proof of the match
+    asks_place = bool(_ASKS_PLACE.search(q) or query.regions)
+    asks_date = bool(_ASKS_DATE.search(q))
+    end = "最新" if _LATEST.search(q) else "最早" if _EARLIEST.search(q) else None
+    if end and len(records) > 1:
+        rec = _at_the_end(records, latest=end == "最新")
+        citations = [_title_citation(rec, data)]
+        text = f"时间{end}的是{_describe(rec, False, False, asks_place)}[1]"
+        text += _published(rec, citations)
+        return Answer(
+            answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
+        )
+    if len(records) == 1 and asks_date and records[0].meta.published:  # "嘉定那份是什么时候发布的？"
+        rec, citations = records[0], [_title_citation(records[0], data)]
+        text = f"《{rec.meta.title}》[1]" + _published(rec, citations)
+        return Answer(
+            answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
+        )
+    shown = records[:LISTED]
+    citations: list[Citation] = []
+    items = []
+    for r in shown:
+        citations.append(_title_citation(r, data))
+        item = f"{_describe(r, asks_years, asks_who, asks_place)}[{len(citations)}]"
+        items.append(item + (_published(r, citations) if asks_date else ""))
     scope = "现有" if not (query.regions or query.years) else "符合条件的"
-    text = f"{scope}报告共{len(records)}份：" + "；".join(items) + "。"
+    more = f"等{len(records)}份" if len(records) > len(shown) else ""
+    text = (f"{scope}报告共{len(records)}份：" if len(records) > 1 else "") + "；".join(items) + more + "。"
     return Answer(answer=text, answerable=True, citations=citations, reason="answered from the reports' metadata")

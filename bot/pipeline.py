@@ -167,7 +167,8 @@ class ReportQA:
         from bot import places
         from bot.catalog import answer_collection, is_collection_question
 
-        names = [*prep.query.regions, *(places.stem(r) for r in prep.query.regions)]
+        named = [*prep.query.regions, *prep.query.unknown_regions]
+        names = [*named, *(places.stem(r) for r in named)]
         if not is_collection_question(prep.query, names):
             return None
         return answer_collection(prep.query, prep.data)

@@ -67,3 +67,28 @@ def test_the_years_of_the_reports_are_given(qa: ReportQA) -> None:
 def test_a_question_about_report_contents_is_not_a_collection_question(qa: ReportQA) -> None:
     ans = qa.ask("哪份报告提到了仲裁案件？")
     assert "份：" not in ans.answer  # answered from the text, not as a list of the reports
+
+
+def test_the_earliest_and_the_latest_report_are_found_by_their_years(qa: ReportQA) -> None:
+    earliest = qa.ask("哪份报告时间最早？")
+    assert earliest.answerable and _cited_sources(earliest) == ["a.txt"]
+    latest = qa.ask("最新的是哪一份？")
+    assert latest.answerable and _cited_sources(latest)[0] in ("b.txt", "c.txt")
+    assert "2022年" in latest.answer
+
+
+def test_that_report_of_a_place_is_named_with_its_district(qa: ReportQA) -> None:
+    ans = qa.ask("成都那份是哪个区的？")
+    assert ans.answerable and _cited_sources(ans) == ["c.txt"]
+    assert "成都市" in ans.answer
+
+
+def test_a_place_no_report_is_about_gets_no_and_the_reports_there_are(qa: ReportQA) -> None:
+    ans = qa.ask("有没有天津的报告？")
+    assert ans.answerable and ans.answer.startswith("没有天津市的报告")
+    assert sorted(_cited_sources(ans)) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_a_question_about_one_reports_contents_is_not_a_collection_question(qa: ReportQA) -> None:
+    ans = qa.ask("天心区那份报告里受理了多少仲裁案件？")
+    assert "300件" in ans.answer and "份：" not in ans.answer

@@ -62,7 +62,7 @@ def compose(data: IndexData, pieces: list[Piece], side_by_side: bool = False, na
             citations.append(cit)
             n = len(citations)
         by_report.setdefault(p.chunk.report_id, []).append((p.text, n))
-    labels = _side_labels(data, list(by_report)) if side_by_side and len(by_report) > 1 else {}
+    labels = side_labels(data, list(by_report)) if side_by_side and len(by_report) > 1 else {}
     parts = []
     for rid, items in by_report.items():
         body = "；".join(f"{t}[{n}]" for t, n in items)
@@ -78,7 +78,7 @@ def lead(rec: ReportRecord, named: bool) -> str:
     return "" if named else f"根据{rec.meta.short_name}，"
 
 
-def _side_labels(data: IndexData, rids: list[str]) -> dict[str, str]:
+def side_labels(data: IndexData, rids: list[str]) -> dict[str, str]:
     """Place and years of each report ("嘉定区2023年"), or the short names where those would not tell them apart."""
     labels = {}
     for rid in rids:
