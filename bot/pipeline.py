@@ -54,6 +54,8 @@ class ReportQA:
         llm: Any | None = None,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
+        query_chars: int = 96,
+        query_cache: int = 2048,
     ):
         from bot.extractive import ExtractiveAnswerer
 
@@ -62,7 +64,14 @@ class ReportQA:
         self.k = k
         self.max_question_chars = max_question_chars
         self.retriever = HybridRetriever(
-            index, embedder, k=k, pool=max(30, k), bm25_weight=bm25_weight, dense_weight=dense_weight
+            index,
+            embedder,
+            k=k,
+            pool=max(30, k),
+            bm25_weight=bm25_weight,
+            dense_weight=dense_weight,
+            query_chars=query_chars,
+            query_cache=query_cache,
         )
         self.extractive = ExtractiveAnswerer()
         self.llm = llm
@@ -85,6 +94,8 @@ class ReportQA:
             llm=llm,
             bm25_weight=settings.bm25_weight,
             dense_weight=settings.dense_weight,
+            query_chars=settings.query_embed_chars,
+            query_cache=settings.query_cache_size,
         )
 
     def parser(self) -> QueryParser:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.analysis import bm25_tokens
-from bot.embed import Embedder
+from bot.embed import Embedder, QueryVectors
 from bot.errors import ConfigError
 from bot.store import IndexData, IndexHandle, dense_query
 from bot.types import Hit
@@ -36,6 +36,8 @@ class HybridRetriever:
         pool: int = 30,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
+        query_chars: int = 96,
+        query_cache: int = 2048,
     ):
         if k <= 0:
             raise ConfigError(f"k must be > 0, got {k}")
@@ -47,9 +49,9 @@ class HybridRetriever:
         self.pool = pool
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
-        self.dense_error: str | None = None  # set while the vector store fails; readiness reports it
-        # the last query's vector: a comparison retrieves once per report with the same text
-        self._last_query: tuple[str, list[float]] | None = None
+        self.dense_error: str | None = None  # the last dense failure, for the logs (readiness probes itself)
+        # bounded and cached: a comparison retrieves once per report with the same text, and questions repeat
+        self.query_vectors = QueryVectors(embedder, max_chars=query_chars, size=query_cache) if embedder else None
 
     def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         """(chunk position, score) best first, within the given reports."""
@@ -92,13 +94,8 @@ class HybridRetriever:
         return np.concatenate([data.report_chunks.get(r, np.empty(0, dtype=np.int64)) for r in report_ids])
 
     def _query_vector(self, text: str) -> list[float]:
-        assert self.embedder is not None
-        last = self._last_query  # one tuple, read once: safe when several threads share the retriever
-        if last is not None and last[0] == text:
-            return last[1]
-        vec = self.embedder.embed_query(text)
-        self._last_query = (text, vec)
-        return vec
+        assert self.query_vectors is not None
+        return self.query_vectors(text)
 
     def _exact_ranking(self, data: IndexData, vec: list[float], positions: np.ndarray) -> list[tuple[int, float]]:
         """Cosine similarity of the query to each given chunk, best first (the pool's worth)."""

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
@@ -39,16 +39,48 @@ MODEL_ID = "reportqa"
 
 
 # ---------------------------------------------------------------------------------------------- schemas
+MAX_TURN_CHARS = 4_000
+"""The longest history turn accepted (twice the longest question): only the last user turn's start is used."""
+MAX_TURNS = 40
+MAX_HISTORY_CHARS = 16_000
+"""All history turns together: past these the request is a 422, before any work is done for it."""
+
+
+def check_history(lengths: Sequence[int]) -> None:
+    """Raise ValueError (a 422 in the request schemas) when the turns' lengths pass the caps."""
+    if len(lengths) > MAX_TURNS:
+        raise ValueError(f"at most {MAX_TURNS} history turns, got {len(lengths)}")
+    for i, n in enumerate(lengths):
+        if n > MAX_TURN_CHARS:
+            raise ValueError(f"history turn {i} has {n} characters; at most {MAX_TURN_CHARS} per turn")
+    if sum(lengths) > MAX_HISTORY_CHARS:
+        raise ValueError(f"the history has {sum(lengths)} characters; at most {MAX_HISTORY_CHARS} in all")
+
+
+class ChatTurn(HistoryTurn):
+    content: str = Field(max_length=MAX_TURN_CHARS, description="What was said in that turn.")
+
+
 class ChatFilters(BaseModel):
     report_ids: list[str] | None = Field(default=None, max_length=100, description="Restrict to these reports.")
 
 
 class ChatRequest(BaseModel):
     question: str = Field(max_length=20_000, description="The question, in Chinese (or English).")
-    history: list[HistoryTurn] = Field(default_factory=list, max_length=40, description="Earlier turns.")
+    history: list[ChatTurn] = Field(
+        default_factory=list,
+        max_length=MAX_TURNS,
+        description=f"Earlier turns: at most {MAX_TURNS}, {MAX_TURN_CHARS} characters each, "
+        f"{MAX_HISTORY_CHARS} in all.",
+    )
     session_id: str | None = Field(default=None, max_length=100)
     filters: ChatFilters | None = None
     stream: bool = Field(default=False, description="Answer as server-sent events.")
+
+    @model_validator(mode="after")
+    def _bounded_history(self) -> ChatRequest:
+        check_history([len(t.content) for t in self.history])
+        return self
 
 
 class FeedbackRequest(BaseModel):
@@ -72,6 +104,13 @@ class OAIChatRequest(BaseModel):
     temperature: float | None = None
     max_tokens: int | None = None
     user: str | None = None
+
+    @model_validator(mode="after")
+    def _bounded_history(self) -> OAIChatRequest:
+        # the user and assistant messages before the last are history (the last is the question, checked as any
+        # question is; system messages are not used)
+        check_history([len(_text_of(m.content)) for m in self.messages[:-1] if m.role in ("user", "assistant")])
+        return self
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     embedding_model: str = Field("text-embedding-3-small", description="Model name for the endpoint.")
     embedding_api_key: str | None = Field(None, description="API key for the embeddings endpoint.")
     embedding_batch: int = Field(32, gt=0, description="Texts per embedding request.")
+    embedding_threads: int = Field(
+        1, gt=0, description="OpenMP threads of the bundled model per worker process (1 with a worker per core)."
+    )
+    query_embed_chars: int = Field(
+        96, gt=0, description="Characters of a query (question, then history) embedded: bounds the model's work."
+    )
+    query_cache_size: int = Field(2048, ge=0, description="Query vectors kept in each worker's LRU cache.")
 
     # --- Chroma ---------------------------------------------------------------------------------
     chroma_host: str | None = Field(None, description="Chroma server host; empty = embedded Chroma.")

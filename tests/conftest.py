@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,17 @@ BOILERPLATE_MARKERS = [
     "湖北举办线上机关档案业务建设培训班",
     "湖北省档案馆",
 ]
+
+
+def assert_error(resp: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is `status` with the API's error shape {"error": {"code", "message"}} and no stack trace."""
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert "Traceback" not in resp.text
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]  # type: ignore[no-any-return]
 
 
 def path_of(name: str) -> Path:
