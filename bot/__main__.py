@@ -52,13 +52,15 @@ def _serve(argv: list[str]) -> int:
     settings = Settings()
     import uvicorn
 
+    from bot.httpserver import uvicorn_options
+
     uvicorn.run(
         "bot.server:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers,
-        log_level=settings.log_level.lower(),
+        **uvicorn_options(settings),
     )
     return 0
 

@@ -49,7 +49,6 @@ class HybridRetriever:
         self.pool = pool
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
-        self.dense_error: str | None = None  # the last dense failure, for the logs (readiness probes itself)
         # bounded and cached: a comparison retrieves once per report with the same text, and questions repeat
         self.query_vectors = QueryVectors(embedder, max_chars=query_chars, size=query_cache) if embedder else None
 
@@ -83,10 +82,9 @@ class HybridRetriever:
                 found = dense_query(data.collection, vec, n, list(report_ids) if report_ids else None)
                 out = [(data.chunk_index[cid], sim) for cid, sim in found if cid in data.chunk_index]
         except Exception as exc:  # a vector store or embedder that is down: keep answering from BM25
-            self.dense_error = f"dense retrieval unavailable ({type(exc).__name__}: {str(exc)[:160]})"
-            log.warning("%s; answering from BM25 alone", self.dense_error)
+            # readiness probes the components itself (GET /readyz): one request's failure only goes to the log
+            log.warning("dense retrieval unavailable (%s: %s); answering from BM25 alone", type(exc).__name__, exc)
             return []
-        self.dense_error = None
         return out
 
     @staticmethod

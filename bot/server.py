@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.bodyguard import BodyGuard
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
 from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
@@ -148,6 +149,9 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
             state["qa"] = ReportQA.from_settings(settings)
         return state["qa"]
 
+    # added first, so it runs inside the guard below: keys and rate limits are checked before a body is read
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+
     @app.middleware("http")
     async def _guard(request: Request, call_next: Any) -> Response:
         problem = await guard.check(request)
@@ -197,24 +201,21 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
 
     @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:
+        """Ready when the index loads, the vector store answers a query and the embedder embeds a text.
+
+        Each component is probed here and now: readiness never depends on how the last request went, so bad
+        input cannot take a worker out of a load balancer.
+        """
         qa = get_qa()
         try:
             data = qa.index.get()
         except ReportQAError as exc:
             return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
         body: dict[str, Any] = {"ready": True, "generation": data.generation, "reports": len(data.reports)}
-        if data.collection is not None:
-            try:  # a one-result probe: the store must answer a real query, not just exist
-                dim = int(data.manifest.get("dim") or 0)
-                if dim:
-                    data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
-            except Exception as exc:  # BM25 still answers; say the vector store is down
-                body["degraded"] = f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
-        if "degraded" not in body and qa.retriever.dense_error:
-            body["degraded"] = qa.retriever.dense_error
-        if "degraded" in body:
+        degraded = probe_dense(qa, data)
+        if degraded:
             # not ready: a load balancer should prefer healthy workers; chat still answers from BM25 meanwhile
-            body["ready"] = False
+            body.update(ready=False, degraded=degraded)
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
@@ -408,6 +409,30 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         return HTMLResponse(page.replace("{{WIDGET_KEY}}", key))
 
     return app
+
+
+PROBE_TEXT = "就绪检查"
+
+
+def probe_dense(qa: ReportQA, data: IndexData) -> str | None:
+    """What is wrong with dense retrieval's components (vector store, embedder), or None when both answer."""
+    if data.collection is None:
+        return None
+    dim = int(data.manifest.get("dim") or 0)
+    try:  # a one-result probe: the store must answer a real query, not just exist
+        if dim:
+            data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
+    except Exception as exc:  # BM25 still answers; say the vector store is down
+        return f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
+    if qa.embedder is None:
+        return None
+    try:
+        vec = qa.embedder.embed_query(PROBE_TEXT)
+    except Exception as exc:
+        return f"dense retrieval unavailable (embedder {type(exc).__name__}: {str(exc)[:160]}); answering from BM25"
+    if dim and len(vec) != dim:
+        return f"dense retrieval unavailable: the embedder gives {len(vec)}-dim vectors, the index holds {dim}"
+    return None
 
 
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:

@@ -6,13 +6,18 @@ bench/http_load.py.
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.embed import FifoLock, HashEmbedder, QueryVectors
+from bot.httpserver import HTTP_PROTOCOL
 from bot.pipeline import ReportQA
 from bot.server import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS, create_app
 from bot.settings import Settings
@@ -20,6 +25,8 @@ from bot.store import IndexHandle
 from bot.types import HistoryTurn
 from ingest.index import ingest
 from tests.conftest import SAMPLES_DIR, assert_error
+from tests.fake_openai import serve
+from tests.test_faults import FailingQueryEmbedder
 
 Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
 
@@ -126,3 +133,99 @@ def test_history_within_the_caps_is_answered(built: Settings) -> None:
     history = [{"role": "user", "content": Q + "。" * (MAX_TURN_CHARS - len(Q) - 1)}]
     r = c.post("/api/chat", json={"question": "那2021年呢？", "history": history})
     assert r.status_code == 200 and r.json()["answer"]
+
+
+# --------------------------------------------------------------------------------------------- limits on input
+def test_a_chunked_body_over_the_limit_is_a_413(built: Settings) -> None:
+    c = client_for(built, max_body_bytes=10_000)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"question": "'
+        for _ in range(30):
+            yield "问".encode() * 1000
+        yield b'"}'
+
+    r = c.post("/api/chat", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert_error(r, 413, "payload_too_large")
+    small = json.dumps({"question": Q}).encode()
+    assert c.post("/api/chat", content=iter([small]), headers={"Content-Type": "application/json"}).status_code == 200
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_from_a_real_server(built: Settings) -> None:
+    settings = built.model_copy(update={"max_body_bytes": 64_000})
+    app = create_app(settings, qa=ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder()))
+    with serve(app, http=HTTP_PROTOCOL) as url:
+        body = b'{"question": "' + "问".encode() * 100_000 + b'"}'  # 300 kB, sent without a Content-Length
+        r = httpx.post(f"{url}/api/chat", content=iter([body[i : i + 8192] for i in range(0, len(body), 8192)]))
+        assert_error(r, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/api/chat", '{"question": "白云区\\ud800人社局"}'),
+        ("/api/chat", '{"question": "{Q}", "history": [{"role": "user", "content": "\\ud800"}]}'),
+        ("/api/chat", '{"question": "{Q}", "filters": {"report_ids": ["\\udfff"]}}'),
+        ("/api/chat", '{"question": "{Q}", "stream": true, "history": [{"role": "user", "content": "\\ud800"}]}'),
+        ("/v1/chat/completions", '{"model": "reportqa", "messages": [{"role": "user", "content": "\\ud800?"}]}'),
+        (
+            "/api/feedback",
+            '{"rating": "up", "question": "q", "answer": "a", "citations": [{"report_id": "r", "source": "s", '
+            '"title": "t", "section": [], "quote": "\\ud800", "start": 0, "end": 1}]}',
+        ),
+    ],
+    ids=["question", "history", "report-ids", "stream", "v1", "feedback-citation"],
+)
+def test_a_lone_surrogate_anywhere_is_a_400_and_readiness_does_not_move(built: Settings, path: str, raw: str) -> None:
+    c = client_for(built)
+    before = c.get("/readyz")
+    assert before.status_code == 200
+    r = c.post(path, content=raw.replace("{Q}", Q).encode(), headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "invalid_unicode")
+    assert "surrogate" in r.json()["error"]["message"]
+    after = c.get("/readyz")
+    assert after.status_code == 200 and after.json() == before.json()
+
+
+def test_bad_utf8_and_bad_percent_escapes_are_400s(built: Settings) -> None:
+    c = client_for(built)
+    r = c.post("/api/chat", content=b'{"question": "\xff\xfe"}', headers={"Content-Type": "application/json"})
+    assert "UTF-8" in assert_error(r, 400, "invalid_unicode")["message"]
+    assert_error(c.get("/api/reports/%ff%fe"), 400, "invalid_unicode")
+    assert_error(c.get("/api/reports/x/passage?start=%ed%a0%80&end=1"), 400, "invalid_unicode")
+
+
+def test_a_surrogate_pair_is_valid_unicode_and_answered(built: Settings) -> None:
+    c = client_for(built)
+    raw = '{"question": "{Q}\\ud83d\\ude00"}'  # an emoji, escaped as JSON escapes it
+    r = c.post("/api/chat", content=raw.replace("{Q}", Q).encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["answer"]
+
+
+def test_uvicorns_own_400_has_the_error_shape(built: Settings) -> None:
+    app = create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), HashEmbedder()))
+    with serve(app, http=HTTP_PROTOCOL) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head.lower()
+    error = json.loads(body)["error"]
+    assert set(error) == {"code", "message"} and error["code"] == "bad_request"
+
+
+# --------------------------------------------------------------------------------------------- readiness
+def test_readiness_probes_the_embedder_not_the_last_request(built: Settings) -> None:
+    emb = FailingQueryEmbedder()
+    emb.down = False
+    c = client_for(built, emb)
+    assert c.get("/readyz").status_code == 200
+    emb.down = True  # down with no request made since: readiness still sees it
+    ready = c.get("/readyz")
+    assert ready.status_code == 503 and "connection refused" in ready.json()["degraded"]
+    emb.down = False
+    assert c.get("/readyz").status_code == 200
