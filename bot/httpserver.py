@@ -1,5 +1,7 @@
 """How `python -m bot serve` runs uvicorn: its options from the settings, and its own 400s as JSON.
 
+Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are believed only from REPORTQA_TRUSTED_PROXIES.
+
 uvicorn answers a request it cannot parse (a Content-Length that is no number, a malformed request line or
 header) itself, before the app runs, with a text/plain 400. The protocol classes here send the API's error
 shape instead, so that every error the server gives is JSON.
@@ -48,7 +50,12 @@ except ImportError:  # httptools is optional for uvicorn
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn.run/Config keyword arguments that the settings decide (the app and workers aside)."""
+    trusted = [p.strip() for p in settings.trusted_proxies if p.strip()]
     return {
         "http": HTTP_PROTOCOL,
         "log_level": settings.log_level.lower(),
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: a client on the machine could
+        # then pick its own address, and its own rate-limit bucket, with each request
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
     }

@@ -29,6 +29,7 @@ from bot.bodyguard import BodyGuard
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
 from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
+from bot.ratelimit import client_key
 from bot.security import Guard, Problem
 from bot.settings import Settings
 from bot.store import IndexData
@@ -488,7 +489,7 @@ class WidgetGuard(Guard):
         result = Guard._authenticate(guard, request)
         if isinstance(result, tuple) and result[1] == "forbidden" and request.url.path == "/api/config":
             ip = request.client.host if request.client else "unknown"
-            return f"widget:{ip}"  # a valid widget key from an allowed origin: only the path was refused
+            return client_key("widget", ip)  # a valid widget key from an allowed origin: only the path was refused
         return result
 
 

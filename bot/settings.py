@@ -74,6 +74,15 @@ class Settings(BaseSettings):
         description="CORS allow-list (and where the widget key is accepted).",
     )
     rate_limit_per_minute: int = Field(120, gt=0, description="Requests per client per minute.")
+    rate_limit_store: Literal["sqlite", "memory"] = Field(
+        "sqlite",
+        description="Where rate limits are counted: sqlite = a file in the cache folder that all worker processes "
+        "share; memory = per process.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (JSON list); empty = none.",
+    )
     max_body_bytes: int = Field(64_000, gt=0, description="Largest accepted request body.")
     feedback_db: Path = Field(Path(".data/feedback.sqlite3"), description="SQLite file for feedback.")
     log_level: str = Field("INFO", description="Logging level.")

@@ -22,6 +22,11 @@ from ingest.chunk import chunk_report  # noqa: E402
 from ingest.load import load_report  # noqa: E402
 from ingest.parse import ParsedReport, parse_text  # noqa: E402
 
+# Each app a test makes counts its own rate limits, as with one worker; the shared SQLite store (the default)
+# has tests of its own. Set here, at import, so that module-scoped fixtures' Settings see it too.
+RATE_LIMIT_STORE = "memory"
+os.environ["REPORTQA_RATE_LIMIT_STORE"] = RATE_LIMIT_STORE
+
 SAMPLES_DIR = REPO / "data" / "reports"
 UNSEEN_DIR = REPO / "tests" / "fixtures" / "unseen"
 
@@ -67,6 +72,7 @@ def _no_reportqa_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("REPORTQA_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("REPORTQA_RATE_LIMIT_STORE", RATE_LIMIT_STORE)
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,13 @@ bench/http_load.py.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,14 +21,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.embed import FifoLock, HashEmbedder, QueryVectors
-from bot.httpserver import HTTP_PROTOCOL
+from bot.httpserver import HTTP_PROTOCOL, uvicorn_options
 from bot.pipeline import ReportQA
+from bot.ratelimit import MemoryRateLimiter, RateLimiter, SQLiteRateLimiter, client_key, make_rate_limiter
 from bot.server import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS, create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn
 from ingest.index import ingest
-from tests.conftest import SAMPLES_DIR, assert_error
+from tests.conftest import REPO, SAMPLES_DIR, assert_error
 from tests.fake_openai import serve
 from tests.test_faults import FailingQueryEmbedder
 
@@ -229,3 +234,61 @@ def test_readiness_probes_the_embedder_not_the_last_request(built: Settings) -> 
     assert ready.status_code == 503 and "connection refused" in ready.json()["degraded"]
     emb.down = False
     assert c.get("/readyz").status_code == 200
+
+
+# --------------------------------------------------------------------------------------------- rate limits
+def test_keys_that_share_a_prefix_have_their_own_buckets(built: Settings) -> None:
+    alpha, beta = "sk-test-key-alpha-0001", "sk-test-key-beta-0002"
+    c = client_for(built, mode="production", api_keys=[alpha, beta], rate_limit_per_minute=2)
+    as_alpha, as_beta = ({"Authorization": f"Bearer {k}"} for k in (alpha, beta))
+    assert [c.get("/api/reports", headers=as_alpha).status_code for _ in range(3)] == [200, 200, 429]
+    assert c.get("/api/reports", headers=as_beta).status_code == 200
+
+
+def test_a_bucket_is_a_hash_of_the_whole_key_and_the_key_is_never_stored(tmp_path: Path) -> None:
+    a, b = client_key("key", "sk-test-key-alpha-0001"), client_key("key", "sk-test-key-beta-0002")
+    assert a != b and a.startswith("key:") and len(a) == 4 + 64
+    limiter = SQLiteRateLimiter(tmp_path / "rl.sqlite3", per_minute=5)
+    assert limiter.allow(a) == (True, 0)
+    limiter.close()
+    stored = b"".join(f.read_bytes() for f in tmp_path.iterdir())
+    assert b"sk-test-key-alpha" not in stored
+
+
+def test_sqlite_limits_are_shared_by_processes(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "ratelimit.sqlite3"
+    here = SQLiteRateLimiter(path, per_minute=3)
+    assert here.allow("ip:10.0.0.7")[0] and here.allow("ip:10.0.0.7")[0]
+    code = (
+        "import sys; from pathlib import Path; from bot.ratelimit import SQLiteRateLimiter\n"
+        "rl = SQLiteRateLimiter(Path(sys.argv[1]), per_minute=3)\n"
+        "print([rl.allow('ip:10.0.0.7')[0] for _ in range(2)], rl.allow('ip:10.0.0.8')[0])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[True, False] True"  # the other process saw this one's two requests
+    ok, wait = here.allow("ip:10.0.0.7")
+    assert not ok and 1 <= wait <= 61
+
+
+def test_the_default_store_is_the_shared_sqlite_file_in_the_cache_folder(make_settings: Any) -> None:
+    settings = make_settings(rate_limit_store="sqlite")
+    limiter = make_rate_limiter(settings)
+    assert isinstance(limiter, SQLiteRateLimiter) and limiter.path.parent == settings.cache_dir
+    assert isinstance(make_rate_limiter(make_settings(rate_limit_store="memory")), MemoryRateLimiter)
+    assert Settings.model_fields["rate_limit_store"].default == "sqlite"
+    assert isinstance(limiter, RateLimiter)
+
+
+@pytest.mark.parametrize("trusted", [[], ["127.0.0.1"]], ids=["no-proxy-trusted", "loopback-proxy-trusted"])
+def test_forwarded_for_counts_only_from_a_trusted_proxy(built: Settings, trusted: list[str]) -> None:
+    settings = built.model_copy(update={"trusted_proxies": trusted, "rate_limit_per_minute": 3})
+    app = create_app(settings, qa=ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder()))
+    with serve(app, **uvicorn_options(settings)) as url:
+        rotating = [httpx.get(f"{url}/api/reports", headers={"X-Forwarded-For": f"203.0.113.{i}"}) for i in range(5)]
+        same = [httpx.get(f"{url}/api/reports", headers={"X-Forwarded-For": "198.51.100.9"}) for _ in range(4)]
+    codes = [r.status_code for r in rotating], [r.status_code for r in same]
+    if trusted:  # each forwarded address is its own client
+        assert codes == ([200] * 5, [200, 200, 200, 429])
+    else:  # every request comes from 127.0.0.1, whatever the header says
+        assert codes == ([200, 200, 200, 429, 429], [429] * 4)
