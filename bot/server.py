@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -13,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote as urlquote
@@ -23,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.bodyguard import BodyGuard
@@ -136,12 +138,20 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
     settings = settings or Settings()
     if settings.mode == "production" and not settings.api_keys:
         raise ConfigError("production mode needs REPORTQA_API_KEYS (a JSON list of bearer keys).")
+    state: dict[str, Any] = {"qa": qa}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # each worker process warms its own model and index before it takes a request
+        await run_in_threadpool(warm_up, get_qa)
+        yield
+
     app = FastAPI(
         title="ReportQA",
         version="0.1.0",
         description="Answers questions about government reports, in Chinese, with verified citations.",
+        lifespan=lifespan,
     )
-    state: dict[str, Any] = {"qa": qa}
     guard = WidgetGuard(settings)
     feedback = FeedbackStore(settings.feedback_db)
 
@@ -434,6 +444,21 @@ def probe_dense(qa: ReportQA, data: IndexData) -> str | None:
     if dim and len(vec) != dim:
         return f"dense retrieval unavailable: the embedder gives {len(vec)}-dim vectors, the index holds {dim}"
     return None
+
+
+def warm_up(get_qa: Any) -> None:
+    """Load the index, the query parser, jieba and the embedder, and make the suggested questions, so that the
+    first requests a worker takes cost what later ones do. A missing index is logged, not fatal: /readyz says."""
+    t0 = time.perf_counter()
+    try:
+        qa = get_qa()
+        data = qa.index.get()
+        problem = probe_dense(qa, data)
+        suggested_questions(qa)
+    except ReportQAError as exc:
+        log.warning("warm-up skipped: %s", exc)
+        return
+    log.info("warmed up in %.1f s%s", time.perf_counter() - t0, f" ({problem})" if problem else "")
 
 
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:

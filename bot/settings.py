@@ -6,6 +6,7 @@ Nothing else in the project reads ``os.environ``; constructors take explicit val
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +54,15 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 ranks in reciprocal-rank fusion.")
     use_dense: bool = Field(True, description="Use dense retrieval (BM25 alone when false).")
     max_question_chars: int = Field(2000, gt=0, description="Longer questions are rejected with 413/400.")
+    dense_skip: bool = Field(
+        True, description="Skip the dense query when BM25's best hit is decisive (bot.retrieve.bm25_decisive)."
+    )
+    request_budget_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a question may take: past it, dense retrieval and the LLM are skipped and the answer "
+        "is BM25's extractive one, with the reason.",
+    )
 
     # --- generative mode ------------------------------------------------------------------------
     llm_base_url: str | None = Field(None, description="OpenAI-compatible chat endpoint; empty = offline.")
@@ -63,6 +73,12 @@ class Settings(BaseSettings):
 
     # --- serving --------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the API binds to.")
+    workers: int = Field(
+        default_factory=lambda: min(2, os.cpu_count() or 1),
+        gt=0,
+        description="uvicorn worker processes of `python -m bot serve` (2, or 1 on a one-core machine): each has "
+        "its own model and index handle; they share the index, the rate limits and the feedback database.",
+    )
     port: int = Field(8000, description="Port the API binds to.")
     mode: Literal["demo", "production"] = Field(
         "demo", description="production requires API keys; demo serves without them."

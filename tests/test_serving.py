@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,17 +21,21 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from bot import budget
+from bot import server as server_module
 from bot.embed import FifoLock, HashEmbedder, QueryVectors
 from bot.httpserver import HTTP_PROTOCOL, uvicorn_options
+from bot.llm import make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.ratelimit import MemoryRateLimiter, RateLimiter, SQLiteRateLimiter, client_key, make_rate_limiter
+from bot.retrieve import bm25_decisive
 from bot.server import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS, create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn
 from ingest.index import ingest
 from tests.conftest import REPO, SAMPLES_DIR, assert_error
-from tests.fake_openai import serve
+from tests.fake_openai import ScriptedOpenAI, serve
 from tests.test_faults import FailingQueryEmbedder
 
 Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
@@ -109,7 +114,7 @@ def test_fifo_lock_hands_itself_to_waiters_in_arrival_order() -> None:
 
 def test_a_long_history_never_reaches_the_embedder_whole(built: Settings) -> None:
     emb = RecordingEmbedder()
-    qa = ReportQA(IndexHandle(built.index_dir, built), emb, query_chars=96)
+    qa = ReportQA(IndexHandle(built.index_dir, built), emb, query_chars=96, dense_skip=False)
     qa.ask("那2021年呢？", [HistoryTurn(role="user", content=Q + "请详细说明。" * 600)])
     assert emb.queries and max(len(q) for q in emb.queries) <= 96
 
@@ -292,3 +297,93 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(built: Settings, trusted
         assert codes == ([200] * 5, [200, 200, 200, 429])
     else:  # every request comes from 127.0.0.1, whatever the header says
         assert codes == ([200, 200, 200, 429, 429], [429] * 4)
+
+
+# --------------------------------------------------------------------------------------------- time budget
+def test_a_spent_budget_answers_from_bm25_with_a_reason(built: Settings) -> None:
+    emb = RecordingEmbedder()
+    qa = ReportQA(IndexHandle(built.index_dir, built), emb, dense_skip=False, budget_s=10.0)
+    with budget.opened(10.0) as spent:
+        assert spent is not None
+        spent.deadline = time.monotonic() - 1  # as if the request had waited its budget out
+        ans = qa.ask(Q)
+    assert emb.queries == []  # no dense query once the budget is spent
+    assert "28件" in ans.answer and ans.mode == "extractive"
+    assert ans.reason and "time budget" in ans.reason and "BM25 alone" in ans.reason
+    assert "time budget" not in (qa.ask(Q).reason or "")  # a fresh request has its own budget
+
+
+def test_a_spent_budget_never_calls_the_llm(built: Settings) -> None:
+    server = ScriptedOpenAI(lambda _m: "白云区出庭28件[1]。")
+    with serve(server.app) as url:
+        settings = built.model_copy(update={"llm_base_url": url + "/v1", "llm_model": "scripted", "llm_timeout": 10.0})
+        qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), llm=make_llm_answerer(settings))
+        with budget.opened(10.0) as spent:
+            assert spent is not None
+            spent.deadline = time.monotonic() - 1
+            ans = qa.ask(Q)
+        assert server.requests == [] and ans.mode == "extractive" and "LLM was not asked" in (ans.reason or "")
+        assert qa.ask(Q).mode == "generative" and server.requests  # with time left, the LLM answers
+
+
+def test_a_waiter_leaves_the_fifo_queue_when_its_wait_runs_out() -> None:
+    lock = FifoLock()
+    outcome: list[str] = []
+
+    def impatient() -> None:
+        try:
+            with lock.hold(timeout=0.01):
+                outcome.append("held")
+        except TimeoutError:
+            outcome.append("gave up")
+
+    with lock.hold():
+        t = threading.Thread(target=impatient)
+        t.start()
+        t.join(timeout=30)
+        assert outcome == ["gave up"] and not lock._waiters
+    with lock.hold(timeout=0.01):  # and the lock is free again once its holder is done
+        outcome.append("held")
+    assert outcome == ["gave up", "held"]
+
+
+# --------------------------------------------------------------------------------------------- dense skip
+def test_bm25_is_decisive_only_when_its_best_hit_stands_out(built: Settings) -> None:
+    data = IndexHandle(built.index_dir, built).get()
+    rid = data.chunks[0].report_id
+    same = [i for i, c in enumerate(data.chunks) if c.report_id == rid][:3]
+    other = next(i for i, c in enumerate(data.chunks) if c.report_id != rid)
+    assert bm25_decisive(data, [(same[0], 10.0), (same[1], 3.9)])  # 2.5 times the next chunk
+    assert not bm25_decisive(data, [(same[0], 10.0), (same[1], 5.0), (other, 7.2)])  # another report is close
+    assert bm25_decisive(data, [(same[0], 10.0), (same[1], 5.0), (other, 7.0)])  # 1.4 times any other report
+    assert not bm25_decisive(data, [(same[0], 10.0), (same[1], 9.0)])  # one report, no chunk standing out
+    assert not bm25_decisive(data, [(same[0], 10.0)])
+
+
+def test_the_dense_query_is_skipped_only_when_bm25_is_decisive(built: Settings) -> None:
+    emb = RecordingEmbedder()
+    handle = IndexHandle(built.index_dir, built)
+    qa = ReportQA(handle, emb)
+    questions = [Q, "嘉定区人社局2023年办了多少行政复议和应诉案件？", "法治宣传", "依法行政"]
+    for q in questions:
+        before = len(emb.queries)
+        hits = qa.retriever.retrieve(q)
+        ranking = qa.retriever.bm25_ranking(handle.get(), q, None)
+        skipped = len(emb.queries) == before
+        assert skipped == bm25_decisive(handle.get(), ranking), q
+        assert all(h.ranks.get("dense") is None for h in hits) or not skipped
+    always = ReportQA(handle, emb, dense_skip=False)
+    before = len(emb.queries)
+    for q in questions:
+        always.retriever.retrieve(q + "？")  # (a new text: not in the LRU)
+    assert len(emb.queries) == before + len(questions)
+
+
+# --------------------------------------------------------------------------------------------- workers
+def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(built: Settings) -> None:
+    assert Settings(_env_file=None).workers == min(2, os.cpu_count() or 1)  # type: ignore[call-arg]
+    emb = RecordingEmbedder()
+    server_module._SUGGESTIONS.clear()
+    with TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), emb))):
+        # the startup has loaded the index, probed the embedder and made the suggested questions
+        assert server_module.PROBE_TEXT in emb.queries and server_module._SUGGESTIONS
