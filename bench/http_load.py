@@ -1,8 +1,15 @@
-"""HTTP throughput of POST /api/chat on 127.0.0.1 at concurrency 1, 8 and 32 (bounded request counts).
+"""HTTP throughput of POST /api/chat on 127.0.0.1, and (with --abuse) how one hostile request affects others.
 
-Starts `python -m bot serve` in a subprocess against the index built by `make run` (.data/index), sends the
-gold questions round-robin with httpx, and prints requests/s and latency percentiles per concurrency.
-Usage: python bench/http_load.py [--requests N] [--workers W] [--index DIR]
+Starts `python -m bot serve` in a subprocess against the index built by `make run` (.data/index). Each level
+sends distinct questions (the tune, reworded and held-out sets, deduplicated, each question sent once per
+run), so that the query-vector cache never flatters the figure; a level asks for at most that many (60 at
+concurrency 1). Prints one JSON line per concurrency level: requests/s, latency percentiles, 5xx count.
+
+--abuse then measures, on the same server: a 20,000-character history turn (refused with 422) and a
+1,920-character question (answered), each sent at the same moment as a short question, against that short
+question's latency alone.
+
+Usage: python bench/http_load.py [--requests N] [--levels 1 32] [--workers W] [--abuse] [--index DIR]
 """
 
 from __future__ import annotations
@@ -13,11 +20,13 @@ import contextlib
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -27,6 +36,9 @@ if str(ROOT) not in sys.path:
 
 from eval.metrics import latency_ms  # noqa: E402
 
+WARM_UP = ["白云区人社局有哪些工作报告？", "法治政府建设取得了哪些成效？", "行政复议案件办理情况如何？"]
+SHORT = "嘉定区人社局2023年办了多少行政复议和应诉案件？"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -34,21 +46,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def run_level(base: str, questions: list[str], concurrency: int, total: int) -> dict[str, float]:
+async def run_level(base: str, questions: list[str], concurrency: int) -> dict[str, Any]:
+    """Send each question once, `concurrency` at a time."""
     lat: list[float] = []
     errors = 0
-    counter = iter(range(total))
+    todo = iter(questions)
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal errors
-        for i in counter:
+        for q in todo:
             t0 = time.perf_counter()
-            r = await client.post(f"{base}/api/chat", json={"question": questions[i % len(questions)]})
+            r = await client.post(f"{base}/api/chat", json={"question": q})
             lat.append((time.perf_counter() - t0) * 1000)
             if r.status_code >= 500:
                 errors += 1
 
-    async with httpx.AsyncClient(timeout=60) as client:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         wall = time.perf_counter() - t0
@@ -61,9 +75,52 @@ async def run_level(base: str, questions: list[str], concurrency: int, total: in
     }
 
 
-def gold_questions() -> list[str]:
-    gold = ROOT / "eval/gold/gold.jsonl"
-    return [json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x]
+async def timed(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    r = await client.post(url, json=body)
+    return r.status_code, (time.perf_counter() - t0) * 1000
+
+
+async def abuse(base: str, questions: list[str]) -> dict[str, Any]:
+    """A hostile request and a short question sent at the same moment, against the short question alone.
+
+    Each short question is a new one (a place and a year of its own), so none is answered from the cache."""
+    url = f"{base}/api/chat"
+    shorts = iter(questions)
+    hostile = {
+        "20k_history_turn": {"question": SHORT, "history": [{"role": "user", "content": "问" * 20_000}]},
+        "1920_char_question": {"question": ("请详细说明" + SHORT) * 40},
+    }
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=120) as client:
+        alone = [(await timed(client, url, {"question": next(shorts)}))[1] for _ in range(5)]
+        out["short_alone_ms"] = round(statistics.median(alone), 1)
+        for name, body in hostile.items():
+            runs = []
+            for _ in range(3):
+                (status, bad_ms), (_s, short_ms) = await asyncio.gather(
+                    timed(client, url, body), timed(client, url, {"question": next(shorts)})
+                )
+                runs.append((status, bad_ms, short_ms))
+            out[name] = {
+                "status": sorted({r[0] for r in runs}),
+                "hostile_ms_max": round(max(r[1] for r in runs), 1),
+                "short_alongside_ms_max": round(max(r[2] for r in runs), 1),
+            }
+    return out
+
+
+def bench_questions() -> list[str]:
+    """The questions of every eval set, deduplicated, in a fixed order."""
+    gold = ROOT / "eval/gold"
+    files = [gold / "gold.jsonl", gold / "reworded.jsonl", *sorted((gold / "heldout").glob("*.jsonl"))]
+    seen: dict[str, None] = {}
+    for f in files:
+        if f.exists():
+            for line in f.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    seen.setdefault(json.loads(line)["question"], None)
+    return list(seen)
 
 
 @contextlib.contextmanager
@@ -77,7 +134,7 @@ def serving(workers: int, env: dict[str, str]) -> Iterator[tuple[str, subprocess
     server = subprocess.Popen(cmd, cwd=ROOT, env=full)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 180
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
@@ -95,16 +152,25 @@ def serving(workers: int, env: dict[str, str]) -> Iterator[tuple[str, subprocess
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--requests", type=int, default=200, help="requests per concurrency level (at most)")
+    ap.add_argument("--levels", type=int, nargs="+", default=[1, 32], help="concurrency levels")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--abuse", action="store_true", help="also measure hostile requests beside short ones")
     ap.add_argument("--index", type=Path, help="index folder to serve (default: the settings', .data/index)")
     args = ap.parse_args()
-    questions = gold_questions()
+    questions = bench_questions()
     env = {"REPORTQA_INDEX_DIR": str(args.index.resolve())} if args.index else {}
     with serving(args.workers, env) as (base, _server):
-        asyncio.run(run_level(base, questions, 4, 20))  # warm-up
-        for c in (1, 8, 32):
-            print(json.dumps(asyncio.run(run_level(base, questions, c, args.requests))))
+        asyncio.run(run_level(base, WARM_UP * args.workers * 2, args.workers))
+        pos = 0
+        for c in args.levels:
+            n = min(args.requests, len(questions) - pos) if c > 1 else min(args.requests, 60, len(questions) - pos)
+            print(json.dumps({"workers": args.workers, **asyncio.run(run_level(base, questions[pos : pos + n], c))}))
+            pos += n
+        if args.abuse:
+            # short questions not asked yet in this run (else made new by a year no report covers)
+            fresh = questions[pos:] + [f"{q}（{2000 + i}年）" for i, q in enumerate(questions)]
+            print(json.dumps({"workers": args.workers, "abuse": asyncio.run(abuse(base, fresh))}, ensure_ascii=False))
     return 0
 
 

@@ -47,18 +47,20 @@ def _serve(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bot serve", description="Serve the API and the widget.")
     ap.add_argument("--host")
     ap.add_argument("--port", type=int)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, help="worker processes (default: REPORTQA_WORKERS, 2 on 2+ cores)")
     args = ap.parse_args(argv)
     settings = Settings()
     import uvicorn
+
+    from bot.httpserver import uvicorn_options
 
     uvicorn.run(
         "bot.server:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=args.workers,
-        log_level=settings.log_level.lower(),
+        workers=args.workers or settings.workers,
+        **uvicorn_options(settings),
     )
     return 0
 

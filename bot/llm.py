@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.analysis import char_ngrams, normalize, sentence_spans
 from bot.errors import ConfigError, LLMError
+from bot.injection import strip_instructions, without_flagged
 from bot.settings import Settings
 from bot.types import CANNOT_ANSWER, Answer, Citation, Context, Hit
 
@@ -44,15 +45,19 @@ def format_contexts(hits: Sequence[Hit], titles: dict[str, str]) -> str:
     for i, h in enumerate(hits, 1):
         c = h.chunk
         where = " > ".join(c.section_path) or "正文"
-        blocks.append(f"[{i}] 《{titles.get(c.report_id, c.source)}》 {where}\n{c.text}")
+        # a sentence of the report that addresses the reader or the model is not context: it never reaches it
+        blocks.append(f"[{i}] 《{titles.get(c.report_id, c.source)}》 {where}\n{without_flagged(c.text)}")
     return "\n\n".join(blocks)
 
 
 def format_history(history: Sequence[Any]) -> str:
-    if not history:
-        return ""
-    lines = [("用户" if t.role == "user" else "助手") + "：" + t.content.strip()[:500] for t in history[-6:]]
-    return "此前的对话：\n" + "\n".join(lines) + "\n\n"
+    """The user's earlier questions, cleaned as a question is. Assistant turns are left out: the client sends
+    them, so they are the user's text too, and a forged "[系统通知] 从现在起…" turn must not read as the bot's
+    own words or as instructions."""
+    questions = [strip_instructions(t.content.strip()) for t in history if t.role == "user" and t.content.strip()]
+    lines = [f"用户：{without_flagged(q)[:500]}" for q in questions[-3:]]
+    lines = [line for line in lines if line != "用户："]
+    return "此前用户问过：\n" + "\n".join(lines) + "\n\n" if lines else ""
 
 
 class LLMAnswerer:

@@ -13,7 +13,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot import budget
 from bot.analysis import has_cjk, to_simplified
+from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
 from bot.lexicon import SYNONYMS
@@ -54,6 +56,10 @@ class ReportQA:
         llm: Any | None = None,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
+        query_chars: int = 96,
+        query_cache: int = 2048,
+        dense_skip: bool = True,
+        budget_s: float | None = None,
     ):
         from bot.extractive import ExtractiveAnswerer
 
@@ -62,8 +68,17 @@ class ReportQA:
         self.k = k
         self.max_question_chars = max_question_chars
         self.retriever = HybridRetriever(
-            index, embedder, k=k, pool=max(30, k), bm25_weight=bm25_weight, dense_weight=dense_weight
+            index,
+            embedder,
+            k=k,
+            pool=max(30, k),
+            bm25_weight=bm25_weight,
+            dense_weight=dense_weight,
+            query_chars=query_chars,
+            query_cache=query_cache,
+            dense_skip=dense_skip,
         )
+        self.budget_s = budget_s  # each ask/stream gets this many seconds (None: no budget)
         self.extractive = ExtractiveAnswerer()
         self.llm = llm
         self._parser: QueryParser | None = None
@@ -85,6 +100,10 @@ class ReportQA:
             llm=llm,
             bm25_weight=settings.bm25_weight,
             dense_weight=settings.dense_weight,
+            query_chars=settings.query_embed_chars,
+            query_cache=settings.query_cache_size,
+            dense_skip=settings.dense_skip,
+            budget_s=settings.request_budget_s,
         )
 
     def parser(self) -> QueryParser:
@@ -187,14 +206,16 @@ class ReportQA:
         foreign = self._not_chinese(question)
         if foreign:
             return foreign
-        prep = self.prepare(question, history, report_ids)
-        collection = self._collection(prep)
-        if collection is not None:
-            return collection
-        if self.llm is not None and self._llm_worthwhile(prep):
-            answer = self.llm.answer(prep, fallback=self.extractive, history=history)
-        else:
-            answer = self.extractive.answer(prep)
+        with budget.opened(self.budget_s) as spent:
+            prep = self.prepare(question, history, report_ids)
+            collection = self._collection(prep)
+            if collection is not None:
+                return collection
+            if self.llm is not None and self._llm_worthwhile(prep) and not _spent(spent):
+                answer = self.llm.answer(prep, fallback=self.extractive, history=history)
+            else:
+                answer = self.extractive.answer(prep)
+            _with_budget_reason(answer, spent)
         log.debug("answered in %.1f ms", (time.perf_counter() - t0) * 1000)
         return answer
 
@@ -210,12 +231,31 @@ class ReportQA:
             yield "delta", foreign.answer
             yield "answer", foreign
             return
-        prep = self.prepare(question, history, report_ids)
+        # the budget covers retrieval; it is not held across the stream's yields (each may run in another
+        # thread's context), only consulted before the LLM is called
+        with budget.opened(self.budget_s) as spent:
+            prep = self.prepare(question, history, report_ids)
         collection = self._collection(prep)
-        if self.llm is not None and collection is None and self._llm_worthwhile(prep):
+        if self.llm is not None and collection is None and self._llm_worthwhile(prep) and not _spent(spent):
             yield from self.llm.stream(prep, fallback=self.extractive, history=history)
             return
         answer = collection or self.extractive.answer(prep)
+        _with_budget_reason(answer, spent)
         for i in range(0, len(answer.answer), 8):
             yield "delta", answer.answer[i : i + 8]
         yield "answer", answer
+
+
+def _spent(spent: Budget | None) -> bool:
+    """The request's budget is used up: what is left to do is the extractive answer alone."""
+    if spent is None or not spent.expired():
+        return False
+    spent.note("the LLM was not asked; answered extractively")
+    return True
+
+
+def _with_budget_reason(answer: Answer, spent: Budget | None) -> None:
+    """Say in the answer what the time budget made the bot skip, if anything."""
+    why = spent.reason() if spent is not None else None
+    if why:
+        answer.reason = f"{answer.reason}; {why}" if answer.reason else why

@@ -13,6 +13,7 @@ from typing import Literal
 
 from bot import places
 from bot.analysis import add_words, normalize
+from bot.injection import strip_instructions
 from bot.types import HistoryTurn, ReportMeta
 
 QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
@@ -55,26 +56,6 @@ _ACROSS = re.compile(r"各(?:个)?(?:区|县|市|州|地|盟|旗)|区县|县区|
 _UNIT = re.compile(
     r"几\s*个?\s*([件次家人项场名宗部条期位户天]|学时)|多少\s*个?\s*([件次家人项场名宗部条期位户天万])|(?:几|多少)\s*(个)"
 )
-
-
-_INJECTION = re.compile(
-    r"(忽略|无视|忘记|忘掉|不要理会|跳过).{0,12}(指令|指示|要求|规则|设定|提示|说明)"
-    r"|(输出|打印|告诉我|透露|泄露|显示|复述|重复).{0,10}(系统|提示词|prompt|指令|规则|设定)"
-    r"|你(现在)?(是|扮演|变成)(一个)?(?!.{0,6}(报告|单位))"
-    r"|ignore\s+(all\s+)?(previous|above|prior)|system\s+prompt|jailbreak",
-    re.IGNORECASE,
-)
-
-
-def strip_instructions(question: str) -> str:
-    """Drop sentences that address the bot's instructions ("忽略以上指令……") rather than the reports.
-
-    Such text never changes what the bot does; removing it keeps it from being searched for as if it were a
-    topic. When nothing else is left the question is kept as it is (it will simply find no answer).
-    """
-    parts = re.split(r"(?<=[。！？!?；;\n])", question)
-    kept = [p for p in parts if p.strip() and not _INJECTION.search(p)]
-    return "".join(kept).strip() or question
 
 
 @dataclass
@@ -215,7 +196,9 @@ class QueryParser:
 
     def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
         q = strip_instructions(question.strip())
+        # the previous user turn, cleaned as a question is (assistant turns never steer the query)
         prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
+        prev = strip_instructions(prev) if prev else prev
         known, unknown, ids = self._regions_in(q)
         named_here = known
         years = [int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)]

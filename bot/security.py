@@ -7,12 +7,9 @@ key and must come from an allowed origin (the browser sets Origin; the CORS allo
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-
 from starlette.requests import Request
 
+from bot.ratelimit import RateLimiter, client_key, make_rate_limiter
 from bot.settings import Settings
 
 Problem = tuple[int, str, str, dict[str, str]]
@@ -21,38 +18,15 @@ PROTECTED = ("/api/", "/v1/")
 WIDGET_PATHS = ("/api/chat", "/api/feedback", "/api/reports")
 
 
-class RateLimiter:
-    """A sliding one-minute window per client (in memory, per worker process)."""
-
-    def __init__(self, per_minute: int):
-        if per_minute <= 0:
-            raise ValueError(f"rate limit must be > 0, got {per_minute}")
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> tuple[bool, int]:
-        """(allowed, seconds to wait when not)."""
-        now = time.monotonic()
-        with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False, max(1, int(60 - (now - q[0])) + 1)
-            q.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients
-                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
-                    del self._hits[k]
-            return True, 0
-
-
 class Guard:
-    def __init__(self, settings: Settings):
+    """Authentication and rate limits. The client address is the connection's peer: forwarded headers count
+    only from REPORTQA_TRUSTED_PROXIES, where uvicorn applies them before the app runs (bot.httpserver)."""
+
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None):
         self.settings = settings
         self.keys = set(settings.api_keys)
         self.origins = set(settings.allowed_origins)
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.limiter = limiter or make_rate_limiter(settings)
 
     async def check(self, request: Request) -> Problem | None:
         path = request.url.path
@@ -95,7 +69,7 @@ class Guard:
             origin = f"{request.url.scheme}://{request.headers.get('host', '')}"
         ip = request.client.host if request.client else "unknown"
         if bearer and bearer in self.keys:
-            return f"key:{bearer[:8]}"
+            return client_key("key", bearer)
         presented_widget = widget or (bearer if bearer and bearer == self.settings.widget_key else "")
         if presented_widget and self.settings.widget_key:
             if presented_widget != self.settings.widget_key:
@@ -104,7 +78,7 @@ class Guard:
                 return 403, "forbidden_origin", f"the widget key is not valid from origin {origin or '(none)'}", {}
             if not request.url.path.startswith(WIDGET_PATHS):
                 return 403, "forbidden", "the widget key only opens the chat, passage and feedback endpoints", {}
-            return f"widget:{ip}"
+            return client_key("widget", ip)
         needs_key = self.settings.mode == "production" or bool(self.keys)
         if needs_key:
             if bearer:
@@ -115,4 +89,4 @@ class Guard:
                 "an API key is required: Authorization: Bearer <key>",
                 {"WWW-Authenticate": "Bearer"},
             )
-        return f"ip:{ip}"
+        return client_key("ip", ip)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -13,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote as urlquote
@@ -22,12 +23,15 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.bodyguard import BodyGuard
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
 from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
+from bot.ratelimit import client_key
 from bot.security import Guard, Problem
 from bot.settings import Settings
 from bot.store import IndexData
@@ -39,16 +43,48 @@ MODEL_ID = "reportqa"
 
 
 # ---------------------------------------------------------------------------------------------- schemas
+MAX_TURN_CHARS = 4_000
+"""The longest history turn accepted (twice the longest question): only the last user turn's start is used."""
+MAX_TURNS = 40
+MAX_HISTORY_CHARS = 16_000
+"""All history turns together: past these the request is a 422, before any work is done for it."""
+
+
+def check_history(lengths: Sequence[int]) -> None:
+    """Raise ValueError (a 422 in the request schemas) when the turns' lengths pass the caps."""
+    if len(lengths) > MAX_TURNS:
+        raise ValueError(f"at most {MAX_TURNS} history turns, got {len(lengths)}")
+    for i, n in enumerate(lengths):
+        if n > MAX_TURN_CHARS:
+            raise ValueError(f"history turn {i} has {n} characters; at most {MAX_TURN_CHARS} per turn")
+    if sum(lengths) > MAX_HISTORY_CHARS:
+        raise ValueError(f"the history has {sum(lengths)} characters; at most {MAX_HISTORY_CHARS} in all")
+
+
+class ChatTurn(HistoryTurn):
+    content: str = Field(max_length=MAX_TURN_CHARS, description="What was said in that turn.")
+
+
 class ChatFilters(BaseModel):
     report_ids: list[str] | None = Field(default=None, max_length=100, description="Restrict to these reports.")
 
 
 class ChatRequest(BaseModel):
     question: str = Field(max_length=20_000, description="The question, in Chinese (or English).")
-    history: list[HistoryTurn] = Field(default_factory=list, max_length=40, description="Earlier turns.")
+    history: list[ChatTurn] = Field(
+        default_factory=list,
+        max_length=MAX_TURNS,
+        description=f"Earlier turns: at most {MAX_TURNS}, {MAX_TURN_CHARS} characters each, "
+        f"{MAX_HISTORY_CHARS} in all.",
+    )
     session_id: str | None = Field(default=None, max_length=100)
     filters: ChatFilters | None = None
     stream: bool = Field(default=False, description="Answer as server-sent events.")
+
+    @model_validator(mode="after")
+    def _bounded_history(self) -> ChatRequest:
+        check_history([len(t.content) for t in self.history])
+        return self
 
 
 class FeedbackRequest(BaseModel):
@@ -73,6 +109,13 @@ class OAIChatRequest(BaseModel):
     max_tokens: int | None = None
     user: str | None = None
 
+    @model_validator(mode="after")
+    def _bounded_history(self) -> OAIChatRequest:
+        # the user and assistant messages before the last are history (the last is the question, checked as any
+        # question is; system messages are not used)
+        check_history([len(_text_of(m.content)) for m in self.messages[:-1] if m.role in ("user", "assistant")])
+        return self
+
 
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
@@ -95,12 +138,20 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
     settings = settings or Settings()
     if settings.mode == "production" and not settings.api_keys:
         raise ConfigError("production mode needs REPORTQA_API_KEYS (a JSON list of bearer keys).")
+    state: dict[str, Any] = {"qa": qa}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # each worker process warms its own model and index before it takes a request
+        await run_in_threadpool(warm_up, get_qa)
+        yield
+
     app = FastAPI(
         title="ReportQA",
         version="0.1.0",
         description="Answers questions about government reports, in Chinese, with verified citations.",
+        lifespan=lifespan,
     )
-    state: dict[str, Any] = {"qa": qa}
     guard = WidgetGuard(settings)
     feedback = FeedbackStore(settings.feedback_db)
 
@@ -108,6 +159,9 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
         if state["qa"] is None:
             state["qa"] = ReportQA.from_settings(settings)
         return state["qa"]
+
+    # added first, so it runs inside the guard below: keys and rate limits are checked before a body is read
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
 
     @app.middleware("http")
     async def _guard(request: Request, call_next: Any) -> Response:
@@ -158,24 +212,21 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
 
     @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:
+        """Ready when the index loads, the vector store answers a query and the embedder embeds a text.
+
+        Each component is probed here and now: readiness never depends on how the last request went, so bad
+        input cannot take a worker out of a load balancer.
+        """
         qa = get_qa()
         try:
             data = qa.index.get()
         except ReportQAError as exc:
             return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
         body: dict[str, Any] = {"ready": True, "generation": data.generation, "reports": len(data.reports)}
-        if data.collection is not None:
-            try:  # a one-result probe: the store must answer a real query, not just exist
-                dim = int(data.manifest.get("dim") or 0)
-                if dim:
-                    data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
-            except Exception as exc:  # BM25 still answers; say the vector store is down
-                body["degraded"] = f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
-        if "degraded" not in body and qa.retriever.dense_error:
-            body["degraded"] = qa.retriever.dense_error
-        if "degraded" in body:
+        degraded = probe_dense(qa, data)
+        if degraded:
             # not ready: a load balancer should prefer healthy workers; chat still answers from BM25 meanwhile
-            body["ready"] = False
+            body.update(ready=False, degraded=degraded)
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
@@ -371,6 +422,45 @@ def create_app(settings: Settings | None = None, qa: ReportQA | None = None) -> 
     return app
 
 
+PROBE_TEXT = "就绪检查"
+
+
+def probe_dense(qa: ReportQA, data: IndexData) -> str | None:
+    """What is wrong with dense retrieval's components (vector store, embedder), or None when both answer."""
+    if data.collection is None:
+        return None
+    dim = int(data.manifest.get("dim") or 0)
+    try:  # a one-result probe: the store must answer a real query, not just exist
+        if dim:
+            data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
+    except Exception as exc:  # BM25 still answers; say the vector store is down
+        return f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
+    if qa.embedder is None:
+        return None
+    try:
+        vec = qa.embedder.embed_query(PROBE_TEXT)
+    except Exception as exc:
+        return f"dense retrieval unavailable (embedder {type(exc).__name__}: {str(exc)[:160]}); answering from BM25"
+    if dim and len(vec) != dim:
+        return f"dense retrieval unavailable: the embedder gives {len(vec)}-dim vectors, the index holds {dim}"
+    return None
+
+
+def warm_up(get_qa: Any) -> None:
+    """Load the index, the query parser, jieba and the embedder, and make the suggested questions, so that the
+    first requests a worker takes cost what later ones do. A missing index is logged, not fatal: /readyz says."""
+    t0 = time.perf_counter()
+    try:
+        qa = get_qa()
+        data = qa.index.get()
+        problem = probe_dense(qa, data)
+        suggested_questions(qa)
+    except ReportQAError as exc:
+        log.warning("warm-up skipped: %s", exc)
+        return
+    log.info("warmed up in %.1f s%s", time.perf_counter() - t0, f" ({problem})" if problem else "")
+
+
 def _chain(first: tuple[str, Any], rest: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
     yield first
     yield from rest
@@ -424,7 +514,7 @@ class WidgetGuard(Guard):
         result = Guard._authenticate(guard, request)
         if isinstance(result, tuple) and result[1] == "forbidden" and request.url.path == "/api/config":
             ip = request.client.host if request.client else "unknown"
-            return f"widget:{ip}"  # a valid widget key from an allowed origin: only the path was refused
+            return client_key("widget", ip)  # a valid widget key from an allowed origin: only the path was refused
         return result
 
 

@@ -6,6 +6,7 @@ Nothing else in the project reads ``os.environ``; constructors take explicit val
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +35,13 @@ class Settings(BaseSettings):
     embedding_model: str = Field("text-embedding-3-small", description="Model name for the endpoint.")
     embedding_api_key: str | None = Field(None, description="API key for the embeddings endpoint.")
     embedding_batch: int = Field(32, gt=0, description="Texts per embedding request.")
+    embedding_threads: int = Field(
+        1, gt=0, description="OpenMP threads of the bundled model per worker process (1 with a worker per core)."
+    )
+    query_embed_chars: int = Field(
+        96, gt=0, description="Characters of a query (question, then history) embedded: bounds the model's work."
+    )
+    query_cache_size: int = Field(2048, ge=0, description="Query vectors kept in each worker's LRU cache.")
 
     # --- Chroma ---------------------------------------------------------------------------------
     chroma_host: str | None = Field(None, description="Chroma server host; empty = embedded Chroma.")
@@ -46,6 +54,15 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(1.0, ge=0, description="Weight of BM25 ranks in reciprocal-rank fusion.")
     use_dense: bool = Field(True, description="Use dense retrieval (BM25 alone when false).")
     max_question_chars: int = Field(2000, gt=0, description="Longer questions are rejected with 413/400.")
+    dense_skip: bool = Field(
+        True, description="Skip the dense query when BM25's best hit is decisive (bot.retrieve.bm25_decisive)."
+    )
+    request_budget_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a question may take: past it, dense retrieval and the LLM are skipped and the answer "
+        "is BM25's extractive one, with the reason.",
+    )
 
     # --- generative mode ------------------------------------------------------------------------
     llm_base_url: str | None = Field(None, description="OpenAI-compatible chat endpoint; empty = offline.")
@@ -56,6 +73,12 @@ class Settings(BaseSettings):
 
     # --- serving --------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the API binds to.")
+    workers: int = Field(
+        default_factory=lambda: min(2, os.cpu_count() or 1),
+        gt=0,
+        description="uvicorn worker processes of `python -m bot serve` (2, or 1 on a one-core machine): each has "
+        "its own model and index handle; they share the index, the rate limits and the feedback database.",
+    )
     port: int = Field(8000, description="Port the API binds to.")
     mode: Literal["demo", "production"] = Field(
         "demo", description="production requires API keys; demo serves without them."
@@ -67,6 +90,15 @@ class Settings(BaseSettings):
         description="CORS allow-list (and where the widget key is accepted).",
     )
     rate_limit_per_minute: int = Field(120, gt=0, description="Requests per client per minute.")
+    rate_limit_store: Literal["sqlite", "memory"] = Field(
+        "sqlite",
+        description="Where rate limits are counted: sqlite = a file in the cache folder that all worker processes "
+        "share; memory = per process.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (JSON list); empty = none.",
+    )
     max_body_bytes: int = Field(64_000, gt=0, description="Largest accepted request body.")
     feedback_db: Path = Field(Path(".data/feedback.sqlite3"), description="SQLite file for feedback.")
     log_level: str = Field("INFO", description="Logging level.")

@@ -25,6 +25,7 @@ import numpy as np
 from bot.analysis import ANALYZER_VERSION, bm25_tokens
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
+from bot.injection import flagged_spans
 from bot.settings import Settings
 from bot.store import (
     FORMAT_VERSION,
@@ -63,6 +64,8 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str | None = None
     unchanged: bool = False
+    flagged: int = 0
+    """Sentences that address the reader or the model ("回答时必须…"): never answers, never LLM context."""
 
     def line(self) -> str:
         state = "up to date, nothing to do" if self.unchanged else f"generation {self.generation}"
@@ -70,8 +73,20 @@ class IngestSummary:
             f"{self.reports} reports, {self.sections} sections, {self.chunks} chunks "
             f"({self.parsed} parsed, {self.reused} reused, {self.removed} removed, "
             f"{self.embedded} vectors computed) in {self.seconds:.2f}s; {state}"
+            + (f"; {self.flagged} sentence(s) addressing the reader or the model flagged" if self.flagged else "")
             + (f"; {len(self.errors)} file(s) rejected" if self.errors else "")
         )
+
+
+def _flag_addressed(chunks: list[Chunk]) -> int:
+    """How many chunk sentences address the reader or the model; each is logged, to be looked at."""
+    n = 0
+    for c in chunks:
+        for a, b in flagged_spans(c.text):
+            n += 1
+            what = "a sentence addresses the reader or the model and is never answered"
+            log.warning("%s: %s: %s", c.source, what, c.text[a:b][:80])
+    return n
 
 
 @contextmanager
@@ -299,6 +314,7 @@ def ingest(
             summary.reports = int(prev_manifest.get("n_reports", len(plan)))
             summary.sections = int(prev_manifest.get("n_sections", 0))
             summary.chunks = int(prev_manifest.get("n_chunks", 0))
+            summary.flagged = int(prev_manifest.get("n_flagged", 0))
             summary.seconds = time.perf_counter() - t0
             return summary
 
@@ -345,6 +361,7 @@ def ingest(
         summary.reports = len(records)
         summary.sections = sum(len(r["sections"]) for r in records)
         summary.chunks = len(chunks)
+        summary.flagged = _flag_addressed(chunks)
 
         gen = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         summary.generation = gen
@@ -516,6 +533,7 @@ def _write_generation(
         "n_reports": len(records),
         "n_sections": sum(len(r["sections"]) for r in records),
         "n_chunks": len(chunks),
+        "n_flagged": sum(len(flagged_spans(c.text)) for c in chunks),
         "files": file_state,
         "sizes": _file_sizes(tmp),
     }

@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,11 @@ from bot.types import Chunk  # noqa: E402
 from ingest.chunk import chunk_report  # noqa: E402
 from ingest.load import load_report  # noqa: E402
 from ingest.parse import ParsedReport, parse_text  # noqa: E402
+
+# Each app a test makes counts its own rate limits, as with one worker; the shared SQLite store (the default)
+# has tests of its own. Set here, at import, so that module-scoped fixtures' Settings see it too.
+RATE_LIMIT_STORE = "memory"
+os.environ["REPORTQA_RATE_LIMIT_STORE"] = RATE_LIMIT_STORE
 
 SAMPLES_DIR = REPO / "data" / "reports"
 UNSEEN_DIR = REPO / "tests" / "fixtures" / "unseen"
@@ -45,6 +51,17 @@ BOILERPLATE_MARKERS = [
 ]
 
 
+def assert_error(resp: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is `status` with the API's error shape {"error": {"code", "message"}} and no stack trace."""
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert "Traceback" not in resp.text
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]  # type: ignore[no-any-return]
+
+
 def path_of(name: str) -> Path:
     return (UNSEEN_DIR if name in UNSEEN_NAMES else SAMPLES_DIR) / name
 
@@ -55,6 +72,7 @@ def _no_reportqa_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("REPORTQA_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("REPORTQA_RATE_LIMIT_STORE", RATE_LIMIT_STORE)
 
 
 @pytest.fixture(scope="session")

@@ -102,10 +102,11 @@ def _vec(text: str, dim: int = 64) -> list[float]:
 
 
 @contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a thread on 127.0.0.1; yields its base URL."""
+def serve(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn in a thread on 127.0.0.1; yields its base URL. `options` go to uvicorn."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    options = {"log_level": "warning", **options}
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

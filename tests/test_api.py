@@ -19,7 +19,7 @@ from bot.server import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest
-from tests.conftest import SAMPLES_DIR
+from tests.conftest import SAMPLES_DIR, assert_error
 from tests.fake_openai import serve
 
 Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
@@ -52,16 +52,6 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
         lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
         out.append((lines["event"], json.loads(lines["data"])))
     return out
-
-
-def assert_error(resp: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert "Traceback" not in resp.text
-    if code:
-        assert body["error"]["code"] == code
-    return body["error"]  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------------- chat

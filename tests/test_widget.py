@@ -36,6 +36,7 @@ from bot.server import create_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store import IndexHandle  # noqa: E402
 from ingest.index import ingest  # noqa: E402
+from tests.conftest import RATE_LIMIT_STORE  # noqa: E402
 from tests.fake_openai import free_port, serve  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,6 +80,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         for key in list(os.environ):
             if key.startswith("REPORTQA_"):
                 mp.delenv(key)
+        mp.setenv("REPORTQA_RATE_LIMIT_STORE", RATE_LIMIT_STORE)  # each app its own limits (test_widget_host)
         settings = Settings(
             _env_file=None, index_dir=tmp / "index", cache_dir=tmp / "cache", feedback_db=tmp / "fb.sqlite3"
         )

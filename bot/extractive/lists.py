@@ -11,6 +11,7 @@ from bot.extractive.context import AnswerContext
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.spans import Candidate, Piece, narrow, strip_numbering, tighten, trim
 from bot.extractive.terms import term_match
+from bot.injection import is_flagged
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def list_pieces(cand: Candidate, params: ExtractiveParams) -> list[Piece]:
             stop = re.search(r"[。；;，,:：]", text[s:])
             e = s + (stop.start() if stop else len(text) - s)
             pieces.append(Piece(cand.chunk, s, e))
-        return pieces[: params.max_list_items]
+        return _unflagged(pieces)[: params.max_list_items]
     # "主要表现为：A，…；B，…；C…" — the items after a colon, separated by semicolons
     lo = 0 if cand.start == 0 else max(0, text.rfind("。", 0, cand.start) + 1)
     for m in re.finditer(r"[：:]([^。：:]*[；;][^。：:]*)(?:。|$)", text[lo:]):
@@ -143,5 +144,10 @@ def list_pieces(cand: Candidate, params: ExtractiveParams) -> list[Piece]:
                 clause = re.split(r"[，,]", part)[0]
                 pieces.append(trim(Piece(cand.chunk, ps, ps + len(clause))))
                 pos = ps + len(part)
-            return pieces[: params.max_list_items]
+            return _unflagged(pieces)[: params.max_list_items]
     return []
+
+
+def _unflagged(pieces: list[Piece]) -> list[Piece]:
+    """The items that are not inside a sentence addressing the reader or the model."""
+    return [p for p in pieces if not is_flagged(p.chunk.text, p.start, p.end)]

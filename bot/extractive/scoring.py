@@ -11,6 +11,7 @@ from bot.extractive.context import AnswerContext
 from bot.extractive.facts import numbers_in, title_verb, type_ok
 from bot.extractive.spans import Candidate, is_heading_echo
 from bot.extractive.terms import SYNONYM, is_nounish, term_match
+from bot.injection import is_flagged
 from bot.types import Chunk, Hit
 
 _ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")
@@ -23,6 +24,8 @@ def candidates(ctx: AnswerContext, hits: Sequence[Hit]) -> list[Candidate]:
     for rank, h in enumerate(hits):
         head = normalize(" ".join(h.chunk.section_path))
         for s, e in sentence_spans(h.chunk.text):
+            if is_flagged(h.chunk.text, s, e):
+                continue  # a sentence that addresses the reader or the model is never an answer
             sent = normalize(h.chunk.text[s:e])
             cov, matched = scorer.coverage(sent, head)
             c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)

@@ -15,6 +15,7 @@ from bot.analysis import normalize, sentence_spans
 from bot.extractive.context import AnswerContext
 from bot.extractive.facts import TYPED, numbers_in, title_verb, type_ok
 from bot.extractive.terms import ABBREVIATION, negated_terms, term_match
+from bot.injection import is_flagged
 from bot.query import Query
 from bot.types import Chunk
 
@@ -116,7 +117,8 @@ def next_sentence(cand: Candidate, max_chars: int) -> Piece | None:
     """The sentence after a candidate in the same chunk (the reason that follows a short statement)."""
     for s, e in sentence_spans(cand.chunk.text):
         if s >= cand.end:
-            return Piece(cand.chunk, s, e) if e - s <= max_chars else None
+            fits = e - s <= max_chars and not is_flagged(cand.chunk.text, s, e)
+            return Piece(cand.chunk, s, e) if fits else None
     return None
 
 
