@@ -154,6 +154,7 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
     asks_place = bool(_ASKS_PLACE.search(q) or query.regions)
     asks_date = bool(_ASKS_DATE.search(q))
     end = "最新" if _LATEST.search(q) else "最早" if _EARLIEST.search(q) else None
+    citations: list[Citation]
     if end and len(records) > 1:
         rec = _at_the_end(records, latest=end == "最新")
         citations = [_title_citation(rec, data)]
@@ -169,7 +170,7 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
         )
     shown = records[:LISTED]
-    citations: list[Citation] = []
+    citations = []
     items = []
     for r in shown:
         citations.append(_title_citation(r, data))

@@ -110,7 +110,7 @@ def test_chat_model_works_in_a_chain_with_history(server: str) -> None:
     chain = prompt | ChatReportQA(base_url=server, api_key=KEY)
     history = [HumanMessage(Q), AIMessage("行政机关负责人出庭28件。")]
     msg = chain.invoke({"history": history, "question": "那嘉定区2023年呢？"})
-    assert "嘉定" in msg.content
+    assert msg.response_metadata["answerable"] is True and "28件" not in msg.content  # the other report's answer
     assert_citations_slice_the_files(msg.response_metadata["citations"])
     assert all(c["source"].startswith("001_") for c in msg.response_metadata["citations"])
 

@@ -29,6 +29,8 @@ _NUMBERING = re.compile(
 # a result ("杜绝了…", "实现了…") is explained by the means said before it
 _RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
 _Span = tuple[int, int]
+# the words that ask for a number
+_ASKING = re.compile(r"多少|几|比例|比重|占比|百分之|[率额数]")
 
 
 @dataclass
@@ -164,9 +166,34 @@ class _Windows:
                 cov, ok = self.score(normalize(text[a:b]))
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
+        anchor = self._fact_clause(text, spans)
+        if anchor is not None:  # the asked number is the one in the clause that matches the question best
+            pool = [w for w in pool if w[2] <= anchor[0] and anchor[1] <= w[3]] or pool
         lam = p.length_cost_typed if self.ctx.query.qtype in TYPED else p.length_cost
         _, _, a, b = max(pool, key=lambda w: (w[0] - lam * (w[3] - w[2]), -w[2]))
         return a, b
+
+    def _fact_clause(self, text: str, spans: list[_Span]) -> _Span | None:
+        """For a count/percent/amount, the clause holding such a number that covers the question best.
+
+        Ties go to the shorter clause, where the matched words sit closest to the number. None when no
+        single clause holds the asked kind of number.
+        """
+        query = self.ctx.query
+        if query.qtype not in ("count", "percent", "amount") or query.asks > 1:
+            return None
+        held = [(a, b) for a, b in spans if self.score(normalize(text[a:b]))[1]]
+        if not held:
+            return None
+        # the words of the question's clause that asks ("…，全流程网上能办的比例是多少"), not of its setting
+        asking = next((c for c in reversed(re.split(r"[，,；;：:]", query.focus)) if _ASKING.search(c)), query.focus)
+        wts = {t: w for t, w in self.wts.items() if t in asking} or self.wts
+
+        def cov(a: int, b: int) -> float:
+            seg = normalize(text[a:b])
+            return round(sum(w * term_match(t, seg) for t, w in wts.items()), 6)
+
+        return max(held, key=lambda w: (cov(*w), -(w[1] - w[0])))
 
     def score(self, seg: str) -> tuple[float, bool]:
         """(coverage, holds the asked fact) of one normalized window."""

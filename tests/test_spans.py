@@ -1,0 +1,32 @@
+"""Narrowing a sentence to its answer: which clause holds the asked fact."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.pipeline import ReportQA
+from bot.settings import Settings
+from ingest.index import ingest
+
+REPORT = (
+    "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n"
+    "（一）推进网上办事。在省政务服务网上的事项网办率为100%，其中全流程网办服务事项96项，全流程网办率71.5%。\n\n"
+    "（二）提升考试成效。全年组织执法人员考试两次，205位同志参加了考试，有198位同志顺利通过考试。\n"
+)
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    root = tmp_path_factory.mktemp("spans")
+    folder = root / "reports"
+    folder.mkdir()
+    (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache", use_dense=False)  # type: ignore[call-arg]
+    ingest([folder], settings, None)
+    return ReportQA.from_settings(settings)
+
+
+def test_the_asked_number_is_the_one_in_the_clause_that_matches_the_question(qa: ReportQA) -> None:
+    # the question's other words (事项) sit in the clause of another percentage
+    ans = qa.ask("岳麓区人社局在政务服务网上的事项，全流程网上能办的比例是多少？")
+    assert ans.answerable and "71.5%" in ans.answer
