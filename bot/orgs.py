@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.gazetteer import Gazetteer, named_area
 
-_SUFFIX = r"(?:人民政府|委员会|办公室|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
+_SUFFIX = r"(?:人民政府|委员会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
 _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{_SUFFIX}")
 # words that never sit inside an organisation's name: a body containing one was cut from a sentence
 _NOT_IN_NAME = re.compile(
@@ -71,6 +71,8 @@ def bureau_kind(name: str) -> str:
             body = name[m.end :]
     if body == name and len(body) > 2 and body[0] in "省市区县":
         body = body[1:]  # a level-prefixed name: "市人社局"
+    if body.startswith("人民政府") and len(body) > 4:
+        body = body[4:]  # "鲤城区人民政府金龙街道办事处": the district government's office for a street
     area = named_area(body)
     if area and 0 <= body.find(area) <= 4:
         body = body[body.find(area) + len(area) :]  # "天津东疆综合保税区管理委员会" → 管理委员会
@@ -91,7 +93,7 @@ def _body_at(text: str, j: int) -> str | None:
     longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{_SUFFIX}", text[j : j + 18])
     if longer and not _NOT_IN_NAME.search(longer.group(0)) and len(longer.group(0)) > len(body):
         tail = text[j + len(longer.group(0)) : j + len(longer.group(0)) + 1]
-        if not tail or not re.match(r"[\u4e00-\u9fa5]", tail) or tail in "在根按坚认严全以对于为和、":
+        if not tail or not re.match(r"[\u4e00-\u9fa5]", tail) or tail in "在根按坚认严全以对于为和、关":
             body = longer.group(0)
     return body
 
@@ -122,6 +124,26 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
         for m in _SELF.finditer(text):
             out.append(Org(m.group(0), m.group(1), "", None, m.start()))
     return sorted(out, key=lambda o: o.start)
+
+
+# a town or street (below the gazetteer's counties) that opens a report's title: "下洋镇2023年…", "金龙街道关于…"
+_TOWN_TITLE = re.compile(
+    r"^([\u4e00-\u9fa5]{2,5}?(?:街道|镇|乡))(?:人民政府|政府|办事处|街道办事处|办)?(?=\d|关于|[（(]|法治|依法|年度|工作)"
+)
+
+
+def town_of_title(title: str) -> str | None:
+    """The town or street a title opens with ("下洋镇"), when the title names no other body first."""
+    m = _TOWN_TITLE.match(title.strip())
+    return m.group(1) if m else None
+
+
+def town_body(town: str, text: str) -> str:
+    """How the text names the town's own body ("下洋镇人民政府"), else its usual name."""
+    m = re.search(re.escape(town) + r"(人民政府|街道办事处|办事处)", text)
+    if m:
+        return town + m.group(1)
+    return town + ("办事处" if town.endswith("街道") else "人民政府")
 
 
 def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.analysis import to_simplified
 from bot.gazetteer import Gazetteer, named_areas
-from bot.orgs import bureau_kind, first_org, orgs
+from bot.orgs import bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.places import stem as stem_of
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
@@ -61,6 +61,9 @@ def find_issuer(
     """
     opening = text[:_OPENING_CHARS]
     head = " ".join(x for x in (title, signature, breadcrumb, opening) if x)
+    town = town_of_title(title or "")
+    if town and not first_org(title or "", prefixed_only=True):  # a town below the gazetteer's counties
+        return town_body(town, text), _head_region(title, breadcrumb, opening, text, level=None)
     for src in (title, signature):
         org = first_org(src or "", prefixed_only=True)
         if org:

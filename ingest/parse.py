@@ -30,7 +30,8 @@ UNNUMBERED_HEADING_RANK = 0.8
 
 _BOILERPLATE = [
     re.compile(r"浏览器.*(升级|版本|极速模式|最佳体验|兼容|显示)|(升级|更换).*浏览器"),
-    re.compile(r"^(您当前的位置|您现在的位置|当前位置|您的位置|你的位置|所在位置)\s*[:：]"),
+    # a breadcrumb: "您所在的位置：", "当前位置：", or a trail from the home page ("首页 >> 年度报告 >> …")
+    re.compile(r"^(?:[您你])?(?:当前|现在|目前)?(?:所在)?的?(?:位置|栏目)\s*[:：]|^首页\s*(?:>>?|»|→|＞|/)"),
     re.compile(r"扫一扫在手机|手机扫一扫|用手机扫描|扫码在手机"),
     re.compile(
         r"^【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏|分享到?)\s*】?(\s*【?\s*(打印本页|打印|关闭窗口|关闭|返回顶部|收藏)\s*】?)*$"
@@ -44,7 +45,9 @@ _BOILERPLATE = [
 _DATE_LINE = re.compile(
     r"^(?:(?:发布|发文|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?"
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{1,2})\.(\d{1,2})\.(\d{4}))"
-    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    # the page's own fields after the date ("来源:区司法局 责任编辑:… 浏览量:1"): who posted the page, not its writer
+    r"(?:\s*(?:来源|信息来源|作者|责任编辑|编辑|发布机构|发布单位|浏览次数|浏览量|阅读次数|点击数|访问量|字号)\s*[:：].*)?\s*$"
 )
 _SENT_FINAL = '。！？；!?;…”"’」』）)】:：'
 _TITLE_WORDS = re.compile(r"(报告|总结|情况|通报|公告|要点|计划|方案|纲要|意见|说明|汇报)$")
@@ -124,6 +127,11 @@ def _heading_of(stripped: str) -> tuple[float, str, bool] | None:
             lead = lead[:30] + "…"
         return rank, lead.rstrip("，,、 "), True
     return None
+
+
+def _is_breadcrumb(raw: str) -> bool:
+    s = strip_markup(raw)
+    return "位置" in s[:12] or "栏目" in s[:8] or bool(re.match(r"首页\s*(?:>>?|»|→|＞|/)", s))
 
 
 def _classify(lines: list[Line], text: str) -> None:
@@ -294,7 +302,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
     date_line = next((ln for ln in lines if ln.kind == "date"), None)
     date_text = strip_markup(date_line.raw) if date_line else None
     title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
-    bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and "位置" in ln.raw[:12]), None)
+    bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and _is_breadcrumb(ln.raw)), None)
     tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
     signature = next((t for t in tail[:3] if len(t) <= 40), None)
     meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature)

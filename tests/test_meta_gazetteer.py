@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.gazetteer import Gazetteer, named_area
+from bot.orgs import bureau_kind
 from bot.places import mentions
 from bot.query import QueryParser
 from bot.types import ReportMeta
@@ -221,3 +222,31 @@ def test_the_year_of_an_index_number_or_a_filing_date_is_not_the_year_covered(tm
         "今年以来，我局坚持依法治教。2025年共办理行政复议案件3件。\n"
     )
     assert _meta(tmp_path, "index.txt", text).years == [2025]
+
+
+def test_the_page_fields_and_the_breadcrumb_are_not_the_issuer(tmp_path: Path) -> None:
+    text = (
+        "您所在的位置:首页 >> 年度报告 >> 法治政府建设年度报告\n\n"
+        "2022年江北区法治政府建设工作情况报告\n\n"
+        "2023-03-20 09:12:30  来源:区司法局  责任编辑:区司法局\n\n"
+        "2022年，江北区人民政府坚持依法行政。\n\n一、主要举措\n\n审查规范性文件8件。\n"
+    )
+    meta = _meta(tmp_path, "crumb.txt", text)
+    assert meta.title == "2022年江北区法治政府建设工作情况报告"
+    assert meta.issuer is not None and meta.issuer.endswith("江北区人民政府")
+    assert meta.published == "2023-03-20"
+
+
+def test_a_street_office_under_its_district_government_is_the_issuer(tmp_path: Path) -> None:
+    text = "思明区人民政府鹭江街道办事处关于2022年度法治政府建设情况的报告\n\n2022年，我街道坚持依法行政。\n"
+    meta = _meta(tmp_path, "street.txt", text)
+    assert meta.issuer == "思明区人民政府鹭江街道办事处"
+    assert meta.region.district == "思明区"
+    assert bureau_kind(meta.issuer) == bureau_kind("厦门市思明区鹭江街道办事处")
+
+
+def test_a_town_below_the_gazetteer_is_named_from_the_title(tmp_path: Path) -> None:
+    text = "青石镇2023年法治政府建设年度报告\n\n2023年以来，青石镇坚持依法行政。现将青石镇人民政府工作报告如下。\n"
+    meta = _meta(tmp_path, "town.txt", text)
+    assert meta.issuer == "青石镇人民政府"
+    assert not meta.title.startswith("未知")
