@@ -7,6 +7,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,28 @@ STOPWORDS = frozenset(
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), lower case; used for matching, never for quotes."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width to half-width), lower case, traditional characters as simplified (會議 → 会议); used for
+    matching, never for quotes. Every step keeps one character for one, so a page in traditional characters
+    is searched and matched in the words of a simplified question."""
+    return unicodedata.normalize("NFKC", text).lower().translate(_t2s_chars())
 
 
-ANALYZER_VERSION = 2
+@functools.lru_cache(maxsize=1)
+def _t2s_chars() -> dict[int, str]:
+    """OpenCC's traditional-to-simplified character table (its first reading of each character), one to one."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        first = simp.split()[0] if simp.split() else ""
+        if len(trad) == 1 and len(first) == 1 and first != trad:
+            table[ord(trad)] = first
+    return table
+
+
+ANALYZER_VERSION = 3
 
 # Words of government reports and of the way staff ask about them that jieba's dictionary lacks; without
 # them "人社局" splits into "人/社局" and "哪天发" into "哪/天发".

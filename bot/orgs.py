@@ -150,7 +150,8 @@ def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:
     """The organisation a passage speaks as: the first one named, leaders (区委, 区政府) only when alone."""
     found = orgs(text, prefixed_only=prefixed_only)
     acting = [o for o in found if not o.leadership and o.name[:1] not in "我本"]
-    if acting:
-        return acting[0]
     selfref = [o for o in found if o.name[:1] in "我本"]
-    return selfref[0] if selfref else None
+    # "我局…，海珠区人社局获评…": a body named after the writer has spoken as 我局 is one it mentions
+    if selfref and (not acting or selfref[0].start < acting[0].start):
+        return selfref[0]
+    return acting[0] if acting else None

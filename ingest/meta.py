@@ -139,6 +139,9 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
             region = _region_of(src, (title or "") + opening + text[:3000])
             if region.names():
                 return region
+    scoped = _scope_place(opening)
+    if scoped:
+        return _region_of(scoped, opening)
     by_level: dict[str, Counter[str]] = {"district": Counter(), "city": Counter(), "province": Counter()}
     for m in Gazetteer.default().find(text):
         # 重庆市: a city too
@@ -160,6 +163,24 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
                 region.province = region.province or _region_of(region.city or "", "").province
             return region
     return Region()
+
+
+_SCOPE = {"province": re.compile(r"全省|我省|本省"), "city": re.compile(r"全市|我市|本市")}
+
+
+def _scope_place(opening: str) -> str | None:
+    """The province (or city) a report speaks for: "全省各级行政机关…考察安徽…" names 安徽 by its short name alone.
+
+    Only when the opening speaks of 全省/我省 (全市/我市) and names exactly one province (city) at all.
+    """
+    g = Gazetteer.default()
+    for level, scope in _SCOPE.items():
+        if not scope.search(opening):
+            continue
+        named = {d.name for d in g.divisions if d.level == level and (d.name in opening or d.short in opening)}
+        if len(named) == 1:
+            return named.pop()
+    return None
 
 
 def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:

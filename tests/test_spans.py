@@ -1,4 +1,4 @@
-"""Narrowing a sentence to its answer: which clause holds the asked fact."""
+"""Narrowing a sentence to its answer: which clause holds the asked fact; pages in traditional characters."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ REPORT = (
 )
 
 
+TRADITIONAL = (
+    "汕頭市龍湖區人民政府2020年法治政府建設年度報告\n\n一、主要做法\n\n"
+    "（一）依法決策。全年主持召開涉及法治政府建設事項的區政府常務會議17次，審議規範性文件6件。\n"
+)
+
+
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
     root = tmp_path_factory.mktemp("spans")
     folder = root / "reports"
     folder.mkdir()
     (folder / "a.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "t.txt").write_text(TRADITIONAL, encoding="utf-8")
     settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache", use_dense=False)  # type: ignore[call-arg]
     ingest([folder], settings, None)
     return ReportQA.from_settings(settings)
@@ -30,3 +37,10 @@ def test_the_asked_number_is_the_one_in_the_clause_that_matches_the_question(qa:
     # the question's other words (事项) sit in the clause of another percentage
     ans = qa.ask("岳麓区人社局在政务服务网上的事项，全流程网上能办的比例是多少？")
     assert ans.answerable and "71.5%" in ans.answer
+
+
+def test_a_page_in_traditional_characters_answers_a_simplified_question(qa: ReportQA) -> None:
+    ans = qa.ask("龙湖区政府2020年召开涉及法治政府建设事项的常务会议多少次？")
+    assert ans.answerable and "17次" in ans.answer
+    assert [c.source for c in ans.citations] == ["t.txt"]
+    assert "會議" in ans.citations[0].quote  # quoted as the page writes it
