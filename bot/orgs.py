@@ -138,6 +138,17 @@ def town_of_title(title: str) -> str | None:
     return m.group(1) if m else None
 
 
+_TOWN_ISSUER = re.compile(
+    r"(?:^|人民政府|[区县市])([\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡))(?:人民政府|政府|街道办事处|办事处)$"
+)
+
+
+def town_of_issuer(issuer: str) -> str | None:
+    """The town or street of a town's or street office's name ("鲤城区人民政府金龙街道办事处" → 金龙街道)."""
+    m = _TOWN_ISSUER.search(issuer)
+    return m.group(1) if m else None
+
+
 def town_body(town: str, text: str) -> str:
     """How the text names the town's own body ("下洋镇人民政府"), else its usual name."""
     m = re.search(re.escape(town) + r"(人民政府|街道办事处|办事处)", text)

@@ -14,11 +14,18 @@ from typing import Literal
 from bot import places
 from bot.analysis import add_words, normalize
 from bot.injection import strip_instructions
+from bot.orgs import town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
 QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
+_TOWN_LEVELS = ("街道", "镇", "乡")
+# a town or street the question names, at its start or right after a county ("鲤城区开元街道2022年…")
+_TOWN = re.compile(
+    r"(?:^|(?<=[区县市]))([\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡))"
+    r"(?=\d|的|人民政府|政府|办事处|那|这|在|有|[，,？?\s]|年|关于|法治|依法|今年|去年)"
+)
 _FOLLOWUP_SUB = re.compile(
     r"^(?:那|那么|那个|还有|换成|再看看?)?\s*(.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[？?。!！]*$"
 )
@@ -156,6 +163,16 @@ class QueryParser:
                 for outer in levels[i + 1 :]:
                     if outer != inner:
                         self._inside.add((outer, inner))
+        # a town or street office's report (下洋镇人民政府, 鲤城区人民政府金龙街道办事处): the town is its place,
+        # inside the issuer's county
+        for r in self.reports:
+            town = town_of_issuer(r.issuer or "")
+            if town:
+                aliases.setdefault(town, town)
+                self._covering.setdefault(town, set()).add(r.report_id)
+                self._own.setdefault(town, set()).add(r.report_id)
+                for outer in r.region.names():
+                    self._inside.add((outer, town))
         # jieba must keep place names and issuers whole ("白云区人社局" → 白云区 / 人社局)
         add_words(list(aliases) + [r.issuer for r in self.reports if r.issuer])
         self._alias = sorted(aliases.items(), key=lambda t: -len(t[0]))
@@ -188,7 +205,8 @@ class QueryParser:
             for m in re.finditer(re.escape(alias) + r"([\u4e00-\u9fa5]{2}[区县])(?![\u4e00-\u9fa5]{0,3}[委局])", text)
         ]
         after_known = [n for n in after_known if _name_like(n[:2])]
-        for name in [*places.mentions(text), *after_known, *_short_named(text)]:
+        towns = [m.group(1) for m in _TOWN.finditer(text)]
+        for name in [*places.mentions(text), *after_known, *towns, *_short_named(text)]:
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
                 continue
             unknown.append(name)
@@ -234,6 +252,10 @@ class QueryParser:
             u
             for u in unknown
             if u.endswith(("区", "县")) and known and not any(k in self._known_districts for k in known)
+        ]
+        # a town or street no report is about ("鲤城区开元街道"): not its county's other towns' reports
+        unknown_specific += [
+            u for u in unknown if u.endswith(_TOWN_LEVELS) and not any(k.endswith(_TOWN_LEVELS) for k in known)
         ]
         if unknown_specific:
             ids = set()

@@ -250,3 +250,19 @@ def test_a_town_below_the_gazetteer_is_named_from_the_title(tmp_path: Path) -> N
     meta = _meta(tmp_path, "town.txt", text)
     assert meta.issuer == "青石镇人民政府"
     assert not meta.title.startswith("未知")
+
+
+def test_questions_about_a_town_are_scoped_to_its_own_reports(tmp_path: Path) -> None:
+    town = _meta(tmp_path, "town.txt", "青石镇2023年法治政府建设年度报告\n\n2023年，青石镇人民政府坚持依法行政。\n")
+    street = _meta(
+        tmp_path,
+        "street.txt",
+        "思明区人民政府鹭江街道办事处关于2022年度法治政府建设情况的报告\n\n2022年，我街道坚持依法行政。\n",
+    )
+    parser = QueryParser([town, street])
+    assert parser.parse("青石镇2023年举办了几次法治讲座？").report_ids == [town.report_id]
+    other_year = parser.parse("青石镇2022年举办了几次法治讲座？")
+    assert other_year.report_ids == [town.report_id] and other_year.uncovered_years == [2022]
+    other_street = parser.parse("思明区中华街道2022年开展了多少场普法活动？")
+    assert other_street.report_ids == [] and other_street.unknown_regions == ["中华街道"]
+    assert parser.parse("思明区鹭江街道2022年开展了多少场普法活动？").report_ids == [street.report_id]

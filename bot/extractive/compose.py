@@ -14,6 +14,7 @@ from bot.types import Answer, Citation
 if TYPE_CHECKING:
     from bot.store import IndexData, ReportRecord
 
+_BODY_AFTER = r"(?:人民政府|政府|[^，,。？?的]{0,10}?(?:局|厅|委员会|委|办事处|管委会))"
 NO_HITS = "报告中没有找到与这个问题相关的内容。"
 NOT_UNDERSTOOD = "没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如某单位某年办理了多少件行政复议案件。"
 # what a refusal says is missing, by the kind of fact asked
@@ -139,7 +140,8 @@ def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | N
     if query.unknown_regions and not query.report_ids:
         name = query.unknown_regions[0]
         mentioned = [r for r in data.reports.values() if name in r.text]
-        if not mentioned:
+        # "黄埔区人社局2023年…": a body of that place is asked about, and no report is that body's
+        if not mentioned or (not query.regions and re.search(re.escape(name) + _BODY_AFTER, query.question)):
             return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog.text(data)}。"
         query.report_ids = [r.meta.report_id for r in mentioned]
     if query.uncovered_years and query.report_ids:
