@@ -387,3 +387,18 @@ def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(built: Setting
     with TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), emb))):
         # the startup has loaded the index, probed the embedder and made the suggested questions
         assert server_module.PROBE_TEXT in emb.queries and server_module._SUGGESTIONS
+
+
+def test_the_llm_call_is_bounded_by_what_is_left_of_the_budget(built: Settings) -> None:
+    def slow_model(_m: list[dict[str, Any]]) -> str:
+        time.sleep(3)
+        return "白云区出庭28件[1]。"
+
+    server = ScriptedOpenAI(slow_model)
+    with serve(server.app) as url:
+        settings = built.model_copy(update={"llm_base_url": url + "/v1", "llm_model": "scripted", "llm_timeout": 30.0})
+        llm = make_llm_answerer(settings)
+        qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), llm=llm, budget_s=1.0)
+        ans = qa.ask(Q)
+    assert server.requests and ans.mode == "extractive" and "28件" in ans.answer
+    assert "Timeout" in (ans.reason or "")  # the LLM call gave up when the budget did, not after llm_timeout
