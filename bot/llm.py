@@ -97,11 +97,13 @@ class LLMAnswerer:
             return self._fallback(prep, fallback, exc)
 
     def stream(
-        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()
+        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = (), timeout: float | None = None
     ) -> Iterator[tuple[str, Any]]:
+        """Stream the answer; `timeout` (what is left of the request's budget) bounds the call when given."""
         parts: list[str] = []
+        extra: dict[str, Any] = {"timeout": max(timeout, 0.5)} if timeout is not None else {}
         try:
-            for chunk in self.chat.stream(self.messages(prep, history)):
+            for chunk in self.chat.stream(self.messages(prep, history), **extra):
                 piece = _content(chunk)
                 if piece:
                     parts.append(piece)
