@@ -9,7 +9,8 @@ concurrency 1). Prints one JSON line per concurrency level: requests/s, latency 
 1,920-character question (answered), each sent at the same moment as a short question, against that short
 question's latency alone.
 
-Usage: python bench/http_load.py [--requests N] [--levels 1 32] [--workers W] [--abuse] [--index DIR]
+Usage: python bench/http_load.py [--requests N] [--levels 1 32] [--workers W] [--abuse [--abuse-runs 3]]
+       [--index DIR]
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from eval.metrics import latency_ms  # noqa: E402
 
 WARM_UP = ["白云区人社局有哪些工作报告？", "法治政府建设取得了哪些成效？", "行政复议案件办理情况如何？"]
 SHORT = "嘉定区人社局2023年办了多少行政复议和应诉案件？"
+FOLLOW_UP = "那正职领导出庭了几次？"
 
 
 def free_port() -> int:
@@ -81,31 +83,32 @@ async def timed(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> tu
     return r.status_code, (time.perf_counter() - t0) * 1000
 
 
-async def abuse(base: str, questions: list[str]) -> dict[str, Any]:
+async def abuse(base: str, questions: list[str], runs: int = 3) -> dict[str, Any]:
     """A hostile request and a short question sent at the same moment, against the short question alone.
 
-    Each short question is a new one (a place and a year of its own), so none is answered from the cache."""
+    Each short question is one not asked before in this run, so none is answered from the cache."""
     url = f"{base}/api/chat"
     shorts = iter(questions)
     hostile = {
-        "20k_history_turn": {"question": SHORT, "history": [{"role": "user", "content": "问" * 20_000}]},
-        "1920_char_question": {"question": ("请详细说明" + SHORT) * 40},
+        # a follow-up naming no report takes its topic from the previous user turn: here, 20,000 characters
+        "20k_history_turn": {"question": FOLLOW_UP, "history": [{"role": "user", "content": SHORT + "问" * 20_000}]},
+        "1920_char_question": {"question": (("请详细说明" + SHORT) * 80)[:1920]},
     }
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(timeout=120) as client:
         alone = [(await timed(client, url, {"question": next(shorts)}))[1] for _ in range(5)]
         out["short_alone_ms"] = round(statistics.median(alone), 1)
         for name, body in hostile.items():
-            runs = []
-            for _ in range(3):
+            seen = []
+            for _ in range(runs):
                 (status, bad_ms), (_s, short_ms) = await asyncio.gather(
                     timed(client, url, body), timed(client, url, {"question": next(shorts)})
                 )
-                runs.append((status, bad_ms, short_ms))
+                seen.append((status, bad_ms, short_ms))
             out[name] = {
-                "status": sorted({r[0] for r in runs}),
-                "hostile_ms_max": round(max(r[1] for r in runs), 1),
-                "short_alongside_ms_max": round(max(r[2] for r in runs), 1),
+                "status": sorted({r[0] for r in seen}),
+                "hostile_ms_max": round(max(r[1] for r in seen), 1),
+                "short_alongside_ms_max": round(max(r[2] for r in seen), 1),
             }
     return out
 
@@ -156,6 +159,7 @@ def main() -> int:
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 32], help="concurrency levels")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--abuse", action="store_true", help="also measure hostile requests beside short ones")
+    ap.add_argument("--abuse-runs", type=int, default=3, help="times each hostile request is sent")
     ap.add_argument("--index", type=Path, help="index folder to serve (default: the settings', .data/index)")
     args = ap.parse_args()
     questions = bench_questions()
@@ -170,7 +174,8 @@ def main() -> int:
         if args.abuse:
             # short questions not asked yet in this run (else made new by a year no report covers)
             fresh = questions[pos:] + [f"{q}（{2000 + i}年）" for i, q in enumerate(questions)]
-            print(json.dumps({"workers": args.workers, "abuse": asyncio.run(abuse(base, fresh))}, ensure_ascii=False))
+            found = asyncio.run(abuse(base, fresh, args.abuse_runs))
+            print(json.dumps({"workers": args.workers, "abuse": found}, ensure_ascii=False))
     return 0
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import budget
 from bot.analysis import char_ngrams, normalize, sentence_spans
 from bot.errors import ConfigError, LLMError
 from bot.injection import strip_instructions, without_flagged
@@ -86,19 +87,23 @@ class LLMAnswerer:
 
     # ------------------------------------------------------------------ answering
     def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
+        left = budget.remaining()  # the request's time budget bounds the call (ChatOpenAI takes `timeout`)
+        extra: dict[str, Any] = {"timeout": max(left, 0.5)} if left is not None else {}
         try:
-            msg = self.chat.invoke(self.messages(prep, history))
+            msg = self.chat.invoke(self.messages(prep, history), **extra)
             text = _content(msg)
             return self.verify(text, prep)
         except Exception as exc:  # transport errors, timeouts, garbage: answer offline instead
             return self._fallback(prep, fallback, exc)
 
     def stream(
-        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()
+        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = (), timeout: float | None = None
     ) -> Iterator[tuple[str, Any]]:
+        """Stream the answer; `timeout` (what is left of the request's budget) bounds the call when given."""
         parts: list[str] = []
+        extra: dict[str, Any] = {"timeout": max(timeout, 0.5)} if timeout is not None else {}
         try:
-            for chunk in self.chat.stream(self.messages(prep, history)):
+            for chunk in self.chat.stream(self.messages(prep, history), **extra):
                 piece = _content(chunk)
                 if piece:
                     parts.append(piece)

@@ -237,7 +237,8 @@ class ReportQA:
             prep = self.prepare(question, history, report_ids)
         collection = self._collection(prep)
         if self.llm is not None and collection is None and self._llm_worthwhile(prep) and not _spent(spent):
-            yield from self.llm.stream(prep, fallback=self.extractive, history=history)
+            left = spent.remaining() if spent is not None else None
+            yield from self.llm.stream(prep, fallback=self.extractive, history=history, timeout=left)
             return
         answer = collection or self.extractive.answer(prep)
         _with_budget_reason(answer, spent)

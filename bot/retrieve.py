@@ -30,8 +30,8 @@ DECISIVE_OVER_REPORTS = 1.4
 DECISIVE_OVER_NEXT = 2.5
 """BM25 is decisive when its best chunk scores 1.4 times the best chunk of any other report, or 2.5 times the
 next chunk: the dense query is then skipped. Measured on the tune, reworded and held-out sets: it skips every
-dense query of 61 of their 349 questions (17.5 %, bench/dense_skip.py) and changes none of the 349 answers or
-citations (`python -m eval run --compare` against a run without it)."""
+dense query of 61 of their 349 questions (17.5 %) and changes none of the 349 answers or citations; looser
+thresholds change some (`python bench/dense_skip.py --sweep`, BENCHMARKS.md)."""
 
 
 def bm25_decisive(data: IndexData, ranking: Sequence[tuple[int, float]]) -> bool:

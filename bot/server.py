@@ -46,7 +46,7 @@ MODEL_ID = "reportqa"
 MAX_TURN_CHARS = 4_000
 """The longest history turn accepted (twice the longest question): only the last user turn's start is used."""
 MAX_TURNS = 40
-MAX_HISTORY_CHARS = 16_000
+MAX_HISTORY_CHARS = 20_000
 """All history turns together: past these the request is a 422, before any work is done for it."""
 
 

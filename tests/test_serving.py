@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -124,7 +125,7 @@ def test_a_long_history_never_reaches_the_embedder_whole(built: Settings) -> Non
     [
         [{"role": "user", "content": "问" * 20_000}],
         [{"role": "user", "content": "问" * (MAX_TURN_CHARS + 1)}],
-        [{"role": "assistant", "content": "答" * (MAX_TURN_CHARS - 1)}] * (MAX_HISTORY_CHARS // MAX_TURN_CHARS + 1),
+        [{"role": "assistant", "content": "a" * (MAX_TURN_CHARS - 1)}] * (MAX_HISTORY_CHARS // MAX_TURN_CHARS + 1),
         [{"role": "user", "content": "问"}] * (MAX_TURNS + 1),
     ],
     ids=["20k-turn", "turn-over-cap", "history-over-cap", "too-many-turns"],
@@ -387,3 +388,26 @@ def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(built: Setting
     with TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), emb))):
         # the startup has loaded the index, probed the embedder and made the suggested questions
         assert server_module.PROBE_TEXT in emb.queries and server_module._SUGGESTIONS
+
+
+def test_the_widgets_history_always_fits_the_servers_caps() -> None:
+    js = (REPO / "bot" / "static" / "widget.js").read_text(encoding="utf-8")
+    turns = int(re.search(r"var MAX_HISTORY_TURNS = (\d+);", js).group(1))  # type: ignore[union-attr]
+    chars = int(re.search(r"var MAX_TURN_CHARS = (\d+);", js).group(1))  # type: ignore[union-attr]
+    assert turns <= MAX_TURNS and chars <= MAX_TURN_CHARS and turns * chars <= MAX_HISTORY_CHARS
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["ask", "stream"])
+def test_the_llm_call_is_bounded_by_what_is_left_of_the_budget(built: Settings, streamed: bool) -> None:
+    def slow_model(_m: list[dict[str, Any]]) -> str:
+        time.sleep(3)
+        return "白云区出庭28件[1]。"
+
+    server = ScriptedOpenAI(slow_model)
+    with serve(server.app) as url:
+        settings = built.model_copy(update={"llm_base_url": url + "/v1", "llm_model": "scripted", "llm_timeout": 30.0})
+        llm = make_llm_answerer(settings)
+        qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), llm=llm, budget_s=1.0)
+        ans = list(qa.stream(Q))[-1][1] if streamed else qa.ask(Q)
+    assert server.requests and ans.mode == "extractive" and "28件" in ans.answer
+    assert "Timeout" in (ans.reason or "")  # the LLM call gave up when the budget did, not after llm_timeout
