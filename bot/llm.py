@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,14 +56,26 @@ def format_history(history: Sequence[Any]) -> str:
     return "此前的对话：\n" + "\n".join(lines) + "\n\n"
 
 
-class LLMAnswerer:
-    """Answers with a LangChain chat model; `chat` is any BaseChatModel (ChatOpenAI in production)."""
+class BudgetExceeded(LLMError):
+    """The answer took longer to write than the generation budget allows."""
 
-    def __init__(self, chat: Any, *, max_blocks: int = 6):
+
+class LLMAnswerer:
+    """Answers with a LangChain chat model; `chat` is any BaseChatModel (ChatOpenAI in production).
+
+    `budget` bounds the seconds from the request to the last token: past it the stream is closed (a server
+    that stops on disconnect, such as `python -m bot llm serve`, stops generating) and the extractive answer
+    is given, with the reason.
+    """
+
+    def __init__(self, chat: Any, *, max_blocks: int = 6, budget: float = 60.0):
         if max_blocks <= 0:
             raise ConfigError(f"max_blocks must be > 0, got {max_blocks}")
+        if budget <= 0:
+            raise ConfigError(f"budget must be > 0 seconds, got {budget}")
         self.chat = chat
         self.max_blocks = max_blocks
+        self.budget = budget
         self.system = load_prompt("system.md")
         self.template = load_prompt("answer.md")
 
@@ -80,10 +93,25 @@ class LLMAnswerer:
         return [SystemMessage(content=self.system), HumanMessage(content=user)]
 
     # ------------------------------------------------------------------ answering
+    def _generate(self, messages: list[Any]) -> Iterator[str]:
+        """The answer's pieces as they stream; BudgetExceeded once the budget is spent."""
+        deadline = time.monotonic() + self.budget
+        stream = self.chat.stream(messages)
+        try:
+            for chunk in stream:
+                piece = _content(chunk)
+                if piece:
+                    yield piece
+                if time.monotonic() > deadline:
+                    raise BudgetExceeded(f"the answer was not written within the {self.budget:g} s budget")
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # closes the HTTP stream, so that the server can stop generating
+
     def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
         try:
-            msg = self.chat.invoke(self.messages(prep, history))
-            text = _content(msg)
+            text = "".join(self._generate(self.messages(prep, history)))
             return self.verify(text, prep)
         except Exception as exc:  # transport errors, timeouts, garbage: answer offline instead
             return self._fallback(prep, fallback, exc)
@@ -93,11 +121,9 @@ class LLMAnswerer:
     ) -> Iterator[tuple[str, Any]]:
         parts: list[str] = []
         try:
-            for chunk in self.chat.stream(self.messages(prep, history)):
-                piece = _content(chunk)
-                if piece:
-                    parts.append(piece)
-                    yield "delta", piece
+            for piece in self._generate(self.messages(prep, history)):
+                parts.append(piece)
+                yield "delta", piece
             answer = self.verify("".join(parts), prep)
         except Exception as exc:
             answer = self._fallback(prep, fallback, exc)
@@ -108,7 +134,10 @@ class LLMAnswerer:
         yield "answer", answer
 
     def _fallback(self, prep: Prepared, fallback: ExtractiveAnswerer, exc: Exception) -> Answer:
-        reason = f"LLM unavailable ({type(exc).__name__}: {str(exc)[:200]}); answered extractively"
+        if isinstance(exc, BudgetExceeded):
+            reason = f"{exc}; answered extractively"
+        else:
+            reason = f"LLM unavailable ({type(exc).__name__}: {str(exc)[:200]}); answered extractively"
         log.warning("%s", reason)
         ans = fallback.answer(prep)
         ans.reason = reason
@@ -223,7 +252,8 @@ def make_llm_answerer(settings: Settings) -> LLMAnswerer:
         model=settings.llm_model,
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout,
+        max_tokens=settings.llm_max_tokens,
         max_retries=0,
         streaming=True,  # .stream() yields real tokens; .invoke() aggregates them
     )
-    return LLMAnswerer(chat, max_blocks=settings.retrieval_k)
+    return LLMAnswerer(chat, max_blocks=settings.retrieval_k, budget=settings.llm_budget)

@@ -44,13 +44,18 @@ def fake() -> Iterator[tuple[ScriptedOpenAI, str]]:
 @pytest.fixture
 def model(fake: tuple[ScriptedOpenAI, str]) -> ScriptedOpenAI:
     server, _ = fake
-    server.delay, server.status, server.requests = 0.0, 200, []
+    server.delay, server.chunk_delay, server.status, server.requests = 0.0, 0.0, 200, []
     return server
 
 
-def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0) -> ReportQA:
+def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0, budget: float = 60.0) -> ReportQA:
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, index_dir=index_dir, llm_base_url=base_url, llm_model="scripted", llm_timeout=timeout
+        _env_file=None,
+        index_dir=index_dir,
+        llm_base_url=base_url,
+        llm_model="scripted",
+        llm_timeout=timeout,
+        llm_budget=budget,
     )
     llm = make_llm_answerer(settings)
     return ReportQA(IndexHandle(index_dir, settings), HashEmbedder(), llm=llm)
@@ -161,6 +166,30 @@ def test_slow_endpoint_falls_back_within_the_timeout(
     assert time.monotonic() - t0 < 3.0  # it did not wait for the slow answer
 
 
+def test_an_answer_past_the_budget_is_replaced_by_the_extractive_one_with_the_reason(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = cite_block(NEEDLE, "2020年白云区人社局行政机关负责人出庭28件，" + "依法履职" * 20)
+    model.chunk_delay = 0.2  # about 25 chunks: 5 s to write it all
+    t0 = time.monotonic()
+    ans = make_qa(index_dir, fake[1], budget=1.0).ask(QUESTION)
+    assert ans.mode == "extractive" and ans.answerable
+    assert "1 s budget" in (ans.reason or "")
+    assert time.monotonic() - t0 < 4.0  # it stopped reading when the budget was spent
+    events = list(make_qa(index_dir, fake[1], budget=1.0).stream(QUESTION))
+    assert ("reset", None) in events  # what had streamed is withdrawn
+    assert events[-1][1].mode == "extractive" and "budget" in (events[-1][1].reason or "")
+
+
+def test_the_answer_length_is_bounded(index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI) -> None:
+    model.script = cite_block(NEEDLE, "行政机关负责人出庭28件")
+    make_qa(index_dir, fake[1]).ask(QUESTION)
+    sent = model.requests[-1]
+    assert (
+        sent.get("max_tokens", sent.get("max_completion_tokens")) == Settings.model_fields["llm_max_tokens"].default
+    ), sent.keys()
+
+
 def test_tokens_stream_and_the_final_answer_is_verified(
     index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
 ) -> None:
@@ -185,3 +214,5 @@ def test_metadata_refusal_needs_no_llm_call(
 def test_llm_answerer_refuses_an_empty_block_budget() -> None:
     with pytest.raises(Exception, match="max_blocks"):
         LLMAnswerer(chat=None, max_blocks=0)
+    with pytest.raises(Exception, match="budget"):
+        LLMAnswerer(chat=None, budget=0)
