@@ -73,15 +73,21 @@ def numbers(text: str) -> list[str]:
     return NUMBER.findall(REF.sub("", digits(text)))
 
 
-def support(answer: str, cited: str, question: str) -> float | None:
-    """The share of the answer's own wording (character bigrams not in the question) that the cited text holds.
+def support(answer: str, cited: str, question: str, *, own_only: bool = False) -> float | None:
+    """The share of the answer's wording that the cited text holds: of its own wording (character bigrams not in
+    the question) when it says enough of its own, else of all of it ("武汉人社局办了…培训班" restating a yes/no
+    question must still be in the block).
 
-    None when the answer says too little of its own to judge (it restates the question, or gives a bare number).
+    None when the answer is too short to judge (a bare number), or with `own_only` says too little of its own.
     """
-    own = char_ngrams(REF.sub("", answer)) - char_ngrams(question)
-    if len(own) < 6:
-        return None
-    return len(own & char_ngrams(cited)) / len(own)
+    words = char_ngrams(REF.sub("", answer))
+    own = words - char_ngrams(question)
+    held = char_ngrams(cited)
+    if len(own) >= 6:
+        return len(own & held) / len(own)
+    if len(words) >= 6 and not own_only:
+        return len(words & held) / len(words)
+    return None
 
 
 def stated_numbers(text: str) -> list[tuple[str, int, str]]:

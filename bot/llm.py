@@ -392,9 +392,9 @@ class LLMAnswerer:
     @staticmethod
     def _best_supported(text: str, blocks: Sequence[Block], question: str) -> int | None:
         """The block that holds most of an answer given without any reference, if it holds most of it."""
-        shares = [(support(text, b.text, question) or 0.0, n) for n, b in enumerate(blocks, 1)]
+        shares = [(support(text, b.text, question, own_only=True) or 0.0, n) for n, b in enumerate(blocks, 1)]
         share, n = max(shares, default=(0.0, 0))
-        return n if share >= 2 * MIN_SUPPORT else None
+        return n if share >= 0.5 else None
 
     @staticmethod
     def _citation(block: Block, answer: str, prep: Prepared) -> Citation:

@@ -208,4 +208,11 @@ def test_support_is_the_share_of_the_answers_own_wording_in_the_cited_text() -> 
     cited = "行政机关负责人出庭28件,法院共结案一审案件67件"
     assert support("行政机关负责人出庭28件[1]", cited, "出庭几件？") == pytest.approx(1.0)
     assert (support("法律顾问来自广州市白云区法律事务所[1]", cited, "法律顾问是谁？") or 0) < 0.2
-    assert support("28件[1]", cited, "出庭几件？") is None  # too little of its own to judge
+    assert support("28件[1]", cited, "出庭几件？") is None  # too little to judge
+    # q112 (unanswerable): the model said yes by restating the question; the cited block is about other training
+    restated = support(
+        "武汉人社局办了线上机关档案业务培训班[1]",
+        "共组织各类培训班39期,培训5600人",
+        "武汉人社局办了线上机关档案业务培训班吗？",
+    )
+    assert restated is not None and restated < 0.35
