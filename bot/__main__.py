@@ -1,4 +1,5 @@
-"""CLI: `python -m bot ask "问题" [--history FILE] [--json] [--index DIR]` and `python -m bot serve`."""
+"""CLI: `python -m bot ask "问题" [--history FILE] [--json] [--index DIR]`, `python -m bot serve` and
+`python -m bot llm serve [--port P] [--key K]` (the optional local model)."""
 
 from __future__ import annotations
 
@@ -68,13 +69,18 @@ def _serve(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if not argv or argv[0] not in ("ask", "serve"):
+    if not argv or argv[0] not in ("ask", "serve", "llm"):
         print(
-            'usage: python -m bot ask "问题" [--json] | python -m bot serve [--host H] [--port P]',
+            'usage: python -m bot ask "问题" [--json] | python -m bot serve [--host H] [--port P]'
+            " | python -m bot llm serve [--port P] [--key K]",
             file=sys.stderr,
         )
         return 2
     try:
+        if argv[0] == "llm":
+            from bot import localserver
+
+            return localserver.main(argv[1:])
         return _ask(argv[1:]) if argv[0] == "ask" else _serve(argv[1:])
     except ReportQAError as exc:
         print(f"error: {exc}", file=sys.stderr)

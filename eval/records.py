@@ -85,6 +85,8 @@ class BotRecord:
     contexts: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
     error: str | None = None
+    mode: str = "extractive"  # "generative" when an LLM wrote the answer (an LLM run that fell back says extractive)
+    reason: str | None = None  # the answer's reason: why it refused, fell back, or what verification changed
 
     def citation_spans(self) -> list[Span]:
         return [Span(c["source"], int(c["start"]), int(c["end"])) for c in self.citations]
@@ -109,6 +111,8 @@ class BotRecord:
             contexts=list(d.get("contexts", [])),
             latency_ms=float(d.get("latency_ms", 0.0)),
             error=d.get("error"),
+            mode=str(d.get("mode", "extractive")),
+            reason=d.get("reason"),
         )
 
 

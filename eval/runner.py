@@ -59,6 +59,8 @@ def _record(item: GoldItem, ans: Answer, latency_ms: float) -> BotRecord:
         ],
         contexts=[c.model_dump() for c in ans.contexts],
         latency_ms=round(latency_ms, 2),
+        mode=ans.mode,
+        reason=ans.reason,
     )
 
 

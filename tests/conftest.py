@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from bot.types import Chunk  # noqa: E402
 from ingest.chunk import chunk_report  # noqa: E402
 from ingest.load import load_report  # noqa: E402
 from ingest.parse import ParsedReport, parse_text  # noqa: E402
+from tests.fake_openai import ScriptedOpenAI, serve  # noqa: E402
 
 # Each app a test makes counts its own rate limits, as with one worker; the shared SQLite store (the default)
 # has tests of its own. Set here, at import, so that module-scoped fixtures' Settings see it too.
@@ -114,3 +115,23 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
+
+
+@pytest.fixture(scope="module")
+def hash_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the sample reports with HashEmbedder (no model), for the generative-mode tests."""
+    from bot.embed import HashEmbedder
+    from ingest.index import ingest
+
+    root = tmp_path_factory.mktemp("gen")
+    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache")  # type: ignore[call-arg]
+    ingest([SAMPLES_DIR], settings, HashEmbedder())
+    return settings.index_dir
+
+
+@pytest.fixture(scope="module")
+def scripted_llm() -> Iterator[tuple[ScriptedOpenAI, str]]:
+    """The scripted OpenAI-compatible server on 127.0.0.1 and its /v1 URL."""
+    server = ScriptedOpenAI()
+    with serve(server.app) as url:
+        yield server, url + "/v1"

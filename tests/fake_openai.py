@@ -34,6 +34,7 @@ class ScriptedOpenAI:
     def __init__(self, script: Script | None = None):
         self.script: Script = script or (lambda _m: "好的[1]。")
         self.delay = 0.0
+        self.chunk_delay = 0.0  # seconds between streamed chunks: a model that writes slowly
         self.status = 200
         self.requests: list[dict[str, Any]] = []
         self.app = self._build()
@@ -52,7 +53,7 @@ class ScriptedOpenAI:
             text = self.script(body["messages"])
             model = body.get("model", "scripted")
             if body.get("stream"):
-                return StreamingResponse(self._sse(text, model), media_type="text/event-stream")
+                return StreamingResponse(self._sse(text, model, self.chunk_delay), media_type="text/event-stream")
             return {
                 "id": "chatcmpl-test",
                 "object": "chat.completion",
@@ -72,8 +73,10 @@ class ScriptedOpenAI:
         return app
 
     @staticmethod
-    def _sse(text: str, model: str) -> Iterator[str]:
+    def _sse(text: str, model: str, chunk_delay: float = 0.0) -> Iterator[str]:
         for i in range(0, len(text), 4):
+            if chunk_delay:
+                time.sleep(chunk_delay)
             chunk = {
                 "id": "chatcmpl-test",
                 "object": "chat.completion.chunk",

@@ -7,7 +7,6 @@ plays the model. Each test scripts what the "model" says and checks what the bot
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,39 +17,38 @@ from bot.llm import UNVERIFIED, LLMAnswerer, make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle
-from ingest.index import ingest
 from tests.conftest import SAMPLES_DIR
-from tests.fake_openai import ScriptedOpenAI, block_with, free_port, serve
+from tests.fake_openai import ScriptedOpenAI, block_with, free_port
 
 QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
 NEEDLE = "负责人出庭28件"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gen")
-    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache")  # type: ignore[call-arg]
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
-    return settings.index_dir
+def index_dir(hash_index_dir: Path) -> Path:
+    return hash_index_dir
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[tuple[ScriptedOpenAI, str]]:
-    server = ScriptedOpenAI()
-    with serve(server.app) as url:
-        yield server, url + "/v1"
+def fake(scripted_llm: tuple[ScriptedOpenAI, str]) -> tuple[ScriptedOpenAI, str]:
+    return scripted_llm
 
 
 @pytest.fixture
 def model(fake: tuple[ScriptedOpenAI, str]) -> ScriptedOpenAI:
     server, _ = fake
-    server.delay, server.status, server.requests = 0.0, 200, []
+    server.delay, server.chunk_delay, server.status, server.requests = 0.0, 0.0, 200, []
     return server
 
 
-def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0) -> ReportQA:
+def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0, budget: float = 60.0) -> ReportQA:
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, index_dir=index_dir, llm_base_url=base_url, llm_model="scripted", llm_timeout=timeout
+        _env_file=None,
+        index_dir=index_dir,
+        llm_base_url=base_url,
+        llm_model="scripted",
+        llm_timeout=timeout,
+        llm_budget=budget,
     )
     llm = make_llm_answerer(settings)
     return ReportQA(IndexHandle(index_dir, settings), HashEmbedder(), llm=llm)
@@ -161,6 +159,30 @@ def test_slow_endpoint_falls_back_within_the_timeout(
     assert time.monotonic() - t0 < 3.0  # it did not wait for the slow answer
 
 
+def test_an_answer_past_the_budget_is_replaced_by_the_extractive_one_with_the_reason(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = cite_block(NEEDLE, "2020年白云区人社局行政机关负责人出庭28件，" + "依法履职" * 20)
+    model.chunk_delay = 0.2  # about 25 chunks: 5 s to write it all
+    t0 = time.monotonic()
+    ans = make_qa(index_dir, fake[1], budget=1.0).ask(QUESTION)
+    assert ans.mode == "extractive" and ans.answerable
+    assert "1 s budget" in (ans.reason or "")
+    assert time.monotonic() - t0 < 4.0  # it stopped reading when the budget was spent
+    events = list(make_qa(index_dir, fake[1], budget=1.0).stream(QUESTION))
+    assert ("reset", None) in events  # what had streamed is withdrawn
+    assert events[-1][1].mode == "extractive" and "budget" in (events[-1][1].reason or "")
+
+
+def test_the_answer_length_is_bounded(index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI) -> None:
+    model.script = cite_block(NEEDLE, "行政机关负责人出庭28件")
+    make_qa(index_dir, fake[1]).ask(QUESTION)
+    sent = model.requests[-1]
+    assert (
+        sent.get("max_tokens", sent.get("max_completion_tokens")) == Settings.model_fields["llm_max_tokens"].default
+    ), sent.keys()
+
+
 def test_tokens_stream_and_the_final_answer_is_verified(
     index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
 ) -> None:
@@ -185,3 +207,5 @@ def test_metadata_refusal_needs_no_llm_call(
 def test_llm_answerer_refuses_an_empty_block_budget() -> None:
     with pytest.raises(Exception, match="max_blocks"):
         LLMAnswerer(chat=None, max_blocks=0)
+    with pytest.raises(Exception, match="budget"):
+        LLMAnswerer(chat=None, budget=0)

@@ -82,6 +82,13 @@ class ExtractiveAnswerer:
         ans.resolved_question = query.text if query.text != query.question else None
         return ans
 
+    def evidence(self, prep: PreparedQuestion) -> list[Candidate]:
+        """The sentences of the retrieved chunks, best evidence first (as this answerer scores them).
+
+        Generative mode builds a small model's prompt from the first few (bot.llm, compact context).
+        """
+        return candidates(self._context(prep.query, prep.hits, prep.data), prep.hits) if prep.hits else []
+
     def metadata_refusal(self, query: Query, data: IndexData) -> str | None:
         """The refusal of a question about a place or year no report covers (may select reports, see compose)."""
         return metadata_refusal(query, data, self._catalog)
