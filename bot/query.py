@@ -14,6 +14,7 @@ from typing import Literal
 from bot import places
 from bot.analysis import add_words, normalize
 from bot.injection import strip_instructions
+from bot.numerals import MEASURES
 from bot.orgs import town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
@@ -60,9 +61,9 @@ _SURVEY = re.compile(
 )
 _ACROSS = re.compile(r"各(?:个)?(?:区|县|市|州|地|盟|旗)|区县|县区|县市区|所辖|下辖|辖区内")
 
-_UNIT = re.compile(
-    r"几\s*个?\s*([件次家人项场名宗部条期位户天]|学时)|多少\s*个?\s*([件次家人项场名宗部条期位户天万])|(?:几|多少)\s*(个)"
-)
+# the measure word a count asks for ("多少张", "几个工作日"): any of bot.numerals.MEASURES, the longest first
+_MEASURE_ALT = "|".join(map(re.escape, MEASURES))
+_UNIT = re.compile(rf"几\s*个?\s*({_MEASURE_ALT})|多少\s*个?\s*({_MEASURE_ALT}|万)|(?:几|多少)\s*(个)")
 
 
 @dataclass

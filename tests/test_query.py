@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.query import QueryParser
+from bot.query import QueryParser, classify
 from bot.types import HistoryTurn, Region, ReportMeta
 
 
@@ -130,3 +130,20 @@ def test_a_question_across_the_reports_with_none_named_is_a_survey(question: str
 )
 def test_a_question_naming_a_report_or_not_asking_across_is_no_survey(question: str) -> None:
     assert not QueryParser(CATALOG).parse(question).survey
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("一共发了多少张社保卡？", "张"),
+        ("审批要几个工作日？", "工作日"),
+        ("印了多少份材料？", "份"),
+        ("平均分多少？", None),
+    ],
+)
+def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> None:
+    from bot.extractive.facts import unit_ok
+
+    assert classify(question) == ("count", unit)
+    if unit == "张":
+        assert not unit_ok("份", unit) and unit_ok("张", unit)  # 5万余份宣传资料 is no count of cards
