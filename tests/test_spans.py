@@ -11,7 +11,8 @@ from ingest.index import ingest
 REPORT = (
     "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n"
     "（一）推进网上办事。在省政务服务网上的事项网办率为100%，其中全流程网办服务事项96项，全流程网办率71.5%。\n\n"
-    "（二）提升考试成效。全年组织执法人员考试两次，205位同志参加了考试，有198位同志顺利通过考试。\n"
+    "（二）提升考试成效。全年组织执法人员考试两次，205位同志参加了考试，有198位同志顺利通过考试。\n\n"
+    "（三）完善制度。2021年完成《岳麓区劳动用工备案办法》的修订工作，《岳麓区集体协商规则》已报区政府审议。\n"
 )
 
 
@@ -44,3 +45,11 @@ def test_a_page_in_traditional_characters_answers_a_simplified_question(qa: Repo
     assert ans.answerable and "17次" in ans.answer
     assert [c.source for c in ans.citations] == ["t.txt"]
     assert "會議" in ans.citations[0].quote  # quoted as the page writes it
+
+
+def test_a_document_asked_by_title_needs_the_fact_beside_its_own_name(qa: ReportQA) -> None:
+    # the year in the sentence is of another document: none is given for this one
+    ans = qa.ask("岳麓区《岳麓区集体协商规则》是哪年出台的？")
+    assert not ans.answerable
+    named = qa.ask("岳麓区《岳麓区劳动用工备案办法》是哪年修订的？")
+    assert named.answerable and "2021年" in named.answer

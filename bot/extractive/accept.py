@@ -3,13 +3,16 @@ the sentence, or without a gate the coverage thresholds of ExtractiveParams."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from bot.analysis import normalize
 from bot.decision import AnswerGate
 from bot.extractive.context import AnswerContext
-from bot.extractive.facts import TYPED
-from bot.extractive.spans import Candidate
+from bot.extractive.facts import TYPED, type_ok
+from bot.extractive.spans import Candidate, clauses
 
+_TITLE = re.compile(r"《([^》]{2,40})》")
 Acceptor = Callable[[Candidate], bool]
 Trace = list[dict[str, object]]
 """What a gate saw, one row per decision: {"features", "chunk", "start", "end"} (eval.calibrate fits on it)."""
@@ -18,17 +21,37 @@ Trace = list[dict[str, object]]
 def acceptor(ctx: AnswerContext, cands: list[Candidate], gate: AnswerGate | None, trace: Trace | None) -> Acceptor:
     """The test a candidate of `cands` (sentences of ctx.hits, best first) must pass to be the answer."""
     query, p = ctx.query, ctx.params
+    # a document the question names by its title (《武汉市集体合同办法》) is what the answer must be about
+    titles = [normalize(t) for t in _TITLE.findall(query.question)]
+
+    def names_titles(c: Candidate) -> bool:
+        """The sentence names each title, and for a typed question holds the asked fact outside the clauses
+        that speak of other documents ("2015年完成《甲》的立法工作,《乙》已报市政府" says no year of 《乙》)."""
+        if not titles:
+            return True
+        text = normalize(c.text)
+        if not all(t in text for t in titles):
+            return False
+        if query.qtype not in TYPED:
+            return True
+        own = [
+            text[a:b]
+            for a, b in clauses(text, 0, len(text))
+            if "《" not in text[a:b] or any(t in text[a:b] for t in titles)
+        ]
+        return type_ok(query, "，".join(own), ctx.q_numbers)
+
     if not ctx.terms and not ctx.ctx_terms:
-        return lambda c: True
+        return names_titles
     if gate is None:
         threshold = p.min_coverage if query.qtype in TYPED else p.min_coverage_fact
-        return lambda c: c.coverage >= threshold and (query.qtype not in TYPED or c.type_ok)
+        return lambda c: names_titles(c) and c.coverage >= threshold and (query.qtype not in TYPED or c.type_ok)
 
     def accept(c: Candidate) -> bool:
         x = gate_features(ctx, cands, c)
         if trace is not None:
             trace.append({"features": x, "chunk": c.chunk, "start": c.start, "end": c.end})
-        return gate.accept(x)
+        return names_titles(c) and gate.accept(x)
 
     return accept
 
