@@ -34,6 +34,7 @@ class ScriptedOpenAI:
     def __init__(self, script: Script | None = None):
         self.script: Script = script or (lambda _m: "好的[1]。")
         self.delay = 0.0
+        self.embed_delay = 0.0  # seconds each /v1/embeddings request waits before answering
         self.status = 200
         self.requests: list[dict[str, Any]] = []
         self.app = self._build()
@@ -65,6 +66,8 @@ class ScriptedOpenAI:
         @app.post("/v1/embeddings")
         async def embeddings(req: Request) -> Any:
             body = await req.json()
+            if self.embed_delay:
+                time.sleep(self.embed_delay)
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
             data = [{"object": "embedding", "index": i, "embedding": _vec(t)} for i, t in enumerate(inputs)]
             return {"object": "list", "data": data, "model": body.get("model", "x"), "usage": {}}
