@@ -3,7 +3,8 @@
 `ReportQA.ask` and `stream` open a budget for the request (REPORTQA_REQUEST_BUDGET_S). The parts that can
 queue or stall read it from a context variable rather than through every signature:
 
-- the local embedder waits for its model at most the time left (under load, requests queue there);
+- the local embedder waits for its model at most the time left (under load, requests queue there), and a
+  remote embedding endpoint's call (OpenAIEmbedder) and the LLM call time out with it;
 - dense retrieval is skipped once the budget is spent, so the hits are BM25's alone;
 - the LLM is not called once it is spent.
 

@@ -126,6 +126,7 @@ class OpenAIEmbedder:
         self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1)
         self.model = model
         self.batch = batch
+        self.timeout = timeout
         self.name = f"openai:{base_url}:{model}"
         self.dim = 0  # learnt from the first response
 
@@ -133,8 +134,10 @@ class OpenAIEmbedder:
         out: list[list[float]] = []
         for i in range(0, len(texts), self.batch):
             part = list(texts[i : i + self.batch])
+            left = budget.remaining()  # a query within a request's time budget waits no longer than it allows
+            timeout = max(left, 0.5) if left is not None else self.timeout
             try:
-                resp = self._client.embeddings.create(model=self.model, input=part)
+                resp = self._client.embeddings.create(model=self.model, input=part, timeout=timeout)
             except Exception as exc:  # any transport or API failure becomes one clear error
                 raise EmbeddingError(f"embedding endpoint {self.name} failed: {exc}") from exc
             vecs = [list(map(float, d.embedding)) for d in sorted(resp.data, key=lambda d: d.index)]

@@ -116,6 +116,8 @@ class HybridRetriever:
                 spent.note(f"{exc}; answered from BM25 alone")
             return []
         except Exception as exc:  # a vector store or embedder that is down: keep answering from BM25
+            if spent is not None and spent.expired():  # (a remote embedder's call gave up with the budget)
+                spent.note(f"dense retrieval gave up ({type(exc).__name__}); answered from BM25 alone")
             # readiness probes the components itself (GET /readyz): one request's failure only goes to the log
             log.warning("dense retrieval unavailable (%s: %s); answering from BM25 alone", type(exc).__name__, exc)
             return []

@@ -35,6 +35,7 @@ class ScriptedOpenAI:
         self.script: Script = script or (lambda _m: "好的[1]。")
         self.delay = 0.0
         self.chunk_delay = 0.0  # seconds between streamed chunks: a model that writes slowly
+        self.embed_delay = 0.0  # seconds each /v1/embeddings request waits before answering
         self.status = 200
         self.requests: list[dict[str, Any]] = []
         self.app = self._build()
@@ -66,6 +67,8 @@ class ScriptedOpenAI:
         @app.post("/v1/embeddings")
         async def embeddings(req: Request) -> Any:
             body = await req.json()
+            if self.embed_delay:
+                time.sleep(self.embed_delay)
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
             data = [{"object": "embedding", "index": i, "embedding": _vec(t)} for i, t in enumerate(inputs)]
             return {"object": "list", "data": data, "model": body.get("model", "x"), "usage": {}}

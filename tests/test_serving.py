@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from bot import budget
 from bot import server as server_module
-from bot.embed import FifoLock, HashEmbedder, QueryVectors
+from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
 from bot.httpserver import HTTP_PROTOCOL, uvicorn_options
 from bot.llm import make_llm_answerer
 from bot.pipeline import ReportQA
@@ -411,3 +411,16 @@ def test_the_llm_call_is_bounded_by_what_is_left_of_the_budget(built: Settings, 
         ans = list(qa.stream(Q))[-1][1] if streamed else qa.ask(Q)
     assert server.requests and ans.mode == "extractive" and "28件" in ans.answer
     assert "Timeout" in (ans.reason or "")  # the LLM call gave up when the budget did, not after llm_timeout
+
+
+def test_a_remote_embedder_is_waited_for_only_as_long_as_the_budget(tmp_path: Path) -> None:
+    server = ScriptedOpenAI()
+    with serve(server.app) as url:
+        settings = Settings(_env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
+        remote = OpenAIEmbedder(url + "/v1", "scripted", None)
+        ingest([SAMPLES_DIR], settings, remote)
+        server.embed_delay = 3.0  # now the endpoint takes 3 s a query, past a 1 s budget
+        qa = ReportQA(IndexHandle(settings.index_dir, settings), remote, dense_skip=False, budget_s=1.0)
+        ans = qa.ask(Q)
+    assert "28件" in ans.answer  # answered from BM25
+    assert ans.reason and "time budget" in ans.reason and "BM25 alone" in ans.reason
