@@ -9,6 +9,8 @@ and held-out sets asked): entries that served one tuning question's wording and 
 
 from __future__ import annotations
 
+import re
+
 SYNONYMS: dict[str, tuple[str, ...]] = {
     # spoken words for the parties and matters of labour and administrative cases (every 人社/执法 report)
     "案子": ("案件", "案"),
@@ -62,3 +64,28 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "打算": ("计划", "安排", "思路", "打算", "建议"),
     "下一步": ("下一步", "下步", "计划", "安排"),
 }
+
+# The part every 法治政府建设 annual report has on its shortcomings (the 2019 督察工作规定 asks each report for its
+# measures and results, its shortcomings, and next year's plan): a question about them is answered from the
+# section of that name, whatever words it asks with. A cue (a pattern of the question) adds the section's
+# heading words. (Next year's plan needs no cue: 下一步 and 打算 are in SYNONYMS, and a cue for it changed
+# which sentence answered a tuning question for the worse.)
+SECTION_CUES: tuple[tuple[str, str], ...] = (
+    (
+        r"不足|短板|差距|薄弱|欠缺|不够|短处|弱项|没做好|做得不好|哪些问题|什么问题|啥问题|存在.{0,4}问题|困难",
+        "存在问题 不足",
+    ),
+)
+
+
+def section_headings(question: str) -> list[str]:
+    """The heading words of the report sections the question asks about."""
+    return [w for cue, words in SECTION_CUES if re.search(cue, question) for w in words.split()]
+
+
+def section_words(question: str) -> str:
+    """The question with each section cue written as its section's heading words ("短板在哪儿" →
+    "存在问题 不足在哪儿"): the cue is the user's word for the heading, so it is not asked for as well."""
+    for cue, words in SECTION_CUES:
+        question = re.sub(cue, f" {words} ", question)
+    return question

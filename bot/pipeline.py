@@ -18,7 +18,7 @@ from bot.analysis import has_cjk, to_simplified
 from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
-from bot.lexicon import SYNONYMS
+from bot.lexicon import SYNONYMS, section_headings
 from bot.query import Query, QueryParser
 from bot.retrieve import HybridRetriever
 from bot.settings import Settings
@@ -165,6 +165,7 @@ class ReportQA:
     def _expanded(text: str) -> str:
         """The query text plus the report wording of its colloquial words (官司 → 诉讼)."""
         extra = [w for key, syns in SYNONYMS.items() if key in text for w in syns if w not in text]
+        extra += [w for w in section_headings(text) if w not in text]
         return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
     def _retrieve(self, query: Query, data: IndexData) -> list[Hit]:

@@ -12,7 +12,8 @@ REPORT = (
     "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n"
     "（一）推进网上办事。在省政务服务网上的事项网办率为100%，其中全流程网办服务事项96项，全流程网办率71.5%。\n\n"
     "（二）提升考试成效。全年组织执法人员考试两次，205位同志参加了考试，有198位同志顺利通过考试。\n\n"
-    "（三）完善制度。2021年完成《岳麓区劳动用工备案办法》的修订工作，《岳麓区集体协商规则》已报区政府审议。\n"
+    "（三）完善制度。2021年完成《岳麓区劳动用工备案办法》的修订工作，《岳麓区集体协商规则》已报区政府审议。\n\n"
+    "二、存在的问题\n\n一是基层执法人员配备偏少，专业人才匮乏；二是部分执法文书制作仍不够规范。\n"
 )
 
 
@@ -53,3 +54,8 @@ def test_a_document_asked_by_title_needs_the_fact_beside_its_own_name(qa: Report
     assert not ans.answerable
     named = qa.ask("岳麓区《岳麓区劳动用工备案办法》是哪年修订的？")
     assert named.answerable and "2021年" in named.answer
+
+
+def test_a_question_about_shortcomings_is_answered_from_the_section_on_them(qa: ReportQA) -> None:
+    ans = qa.ask("岳麓区人社局自己觉得短板在哪儿？")
+    assert ans.answerable and "执法人员配备偏少" in ans.answer

@@ -25,6 +25,7 @@ from bot.extractive.params import ExtractiveParams
 from bot.extractive.scoring import candidates
 from bot.extractive.spans import Candidate, Piece, narrow, next_sentence, tighten
 from bot.extractive.terms import TermWeights, asked_terms, entity_words
+from bot.lexicon import section_words
 from bot.query import Query
 from bot.types import Answer, Citation, Context, Hit
 
@@ -97,7 +98,8 @@ class ExtractiveAnswerer:
         """The asked terms of the question (and of the previous one, for a follow-up) and their weights."""
         weights = self._term_weights(data)
         entity = entity_words(query, data)
-        terms = asked_terms(query.focus, entity)
+        # a question about a part of the report ("哪里做得还不够") also asks for that section's heading words
+        terms = asked_terms(section_words(query.focus), entity)
         if query.qtype == "name":
             # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
             terms = [t for t in terms if t not in TITLE_KINDS] or terms
