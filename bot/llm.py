@@ -156,6 +156,10 @@ class LLMAnswerer:
     `context` is what the prompt carries: "chunks" (up to `max_blocks` whole retrieved chunks, for a large
     model) or "sentences" (the few sentences around the best evidence, about `evidence_chars` characters,
     with short rules and one worked example: for a small model on a CPU, where each prompt token costs).
+
+    With `gate`, the model is asked only when the extractive answerer's answer-or-refuse gate would answer:
+    a small model seldom refuses (it answers from a block about something else), so where the evidence is
+    too weak to answer extractively, the extractive refusal is given and no tokens are spent.
     """
 
     def __init__(
@@ -166,6 +170,7 @@ class LLMAnswerer:
         budget: float = 60.0,
         context: ContextKind = "chunks",
         evidence_chars: int = 360,
+        gate: bool = False,
     ):
         if max_blocks <= 0:
             raise ConfigError(f"max_blocks must be > 0, got {max_blocks}")
@@ -180,6 +185,7 @@ class LLMAnswerer:
         self.budget = budget
         self.context = context
         self.evidence_chars = evidence_chars
+        self.gate = gate
         prefix = "compact_" if context == "sentences" else ""
         self.system = load_prompt(prefix + "system.md")
         self.template = load_prompt(prefix + "answer.md")
@@ -227,7 +233,20 @@ class LLMAnswerer:
             if close is not None:
                 close()  # closes the HTTP stream, so that the server can stop generating
 
+    def _gated(self, prep: Prepared, fallback: ExtractiveAnswerer) -> Answer | None:
+        """The extractive refusal, when the gate is on and the evidence is too weak to answer."""
+        if not self.gate:
+            return None
+        ans = fallback.answer(prep)
+        if ans.answerable:
+            return None
+        ans.reason = f"{ans.reason or 'refused'}; the evidence is below the answer gate: no LLM call"
+        return ans
+
     def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
+        gated = self._gated(prep, fallback)
+        if gated is not None:
+            return gated
         try:
             blocks = self.blocks(prep, fallback)
             text = "".join(self._generate(self.messages(prep, blocks, history)))
@@ -238,6 +257,12 @@ class LLMAnswerer:
     def stream(
         self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()
     ) -> Iterator[tuple[str, Any]]:
+        gated = self._gated(prep, fallback)
+        if gated is not None:
+            for i in range(0, len(gated.answer), 8):
+                yield "delta", gated.answer[i : i + 8]
+            yield "answer", gated
+            return
         parts: list[str] = []
         try:
             blocks = self.blocks(prep, fallback)
@@ -467,4 +492,5 @@ def make_llm_answerer(settings: Settings) -> LLMAnswerer:
         budget=settings.llm_budget,
         context=settings.llm_context,
         evidence_chars=settings.llm_evidence_chars,
+        gate=settings.llm_gate,
     )
