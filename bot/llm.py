@@ -343,7 +343,10 @@ class LLMAnswerer:
             notes.append(f"reference [{n}] added: the answer gave none and that block holds it")
         # 2. every number must be in a cited block (or the question): else the block that holds it, or a mark
         titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
+        cited_before = list(used)
         text, used = self._check_numbers(text, used, blocks, titles, prep.query.question, notes)
+        if len(used) > len(cited_before):  # a block was added for a number: drop a cited one that holds nothing
+            text, used = self._drop_unsupporting(text, used, cited_before, blocks, prep.query.question, notes)
         # 3. an answer of its own words that the cited blocks do not hold comes from elsewhere
         if not refused:
             cited = "".join(blocks[n - 1].text for n in used)
@@ -413,6 +416,25 @@ class LLMAnswerer:
                 body = _append_ref(body, n)
             out.append(body)
         return "".join(out), used
+
+    @staticmethod
+    def _drop_unsupporting(
+        text: str, used: list[int], cited: list[int], blocks: Sequence[Block], question: str, notes: list[str]
+    ) -> tuple[str, list[int]]:
+        """The answer without the references the model gave to blocks that add none of its numbers (beyond
+        those the blocks verification found hold) and little of its wording."""
+        stated = numbers(text)
+        added = "".join(digits(blocks[n - 1].text) for n in used if n not in cited)
+        keep = list(used)
+        for n in cited:
+            held = digits(blocks[n - 1].text)
+            unique = [x for x in stated if x in held and x not in added]  # what only this block gives
+            if unique or (support(text, blocks[n - 1].text, question) or 0.0) >= MIN_SUPPORT:
+                continue
+            keep.remove(n)
+            text = text.replace(f"[{n}]", "")
+            notes.append(f"dropped reference [{n}]: that block holds none of the answer")
+        return text, keep
 
     @staticmethod
     def _best_supported(text: str, blocks: Sequence[Block], question: str) -> int | None:
