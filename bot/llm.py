@@ -162,6 +162,10 @@ class LLMAnswerer:
     `context` is what the prompt carries: "chunks" (up to `max_blocks` whole retrieved chunks, for a large
     model) or "sentences" (the few sentences around the best evidence, about `evidence_chars` characters,
     with short rules and one worked example: for a small model on a CPU, where each prompt token costs).
+
+    With `gate`, the model is asked only when the extractive answerer's answer-or-refuse gate would answer:
+    a small model seldom refuses (it answers from a block about something else), so where the evidence is
+    too weak to answer extractively, the extractive refusal is given and no tokens are spent.
     """
 
     def __init__(
@@ -172,6 +176,7 @@ class LLMAnswerer:
         budget: float = 60.0,
         context: ContextKind = "chunks",
         evidence_chars: int = 360,
+        gate: bool = False,
     ):
         if max_blocks <= 0:
             raise ConfigError(f"max_blocks must be > 0, got {max_blocks}")
@@ -186,6 +191,7 @@ class LLMAnswerer:
         self.budget = budget
         self.context = context
         self.evidence_chars = evidence_chars
+        self.gate = gate
         prefix = "compact_" if context == "sentences" else ""
         self.system = load_prompt(prefix + "system.md")
         self.template = load_prompt(prefix + "answer.md")
@@ -236,7 +242,20 @@ class LLMAnswerer:
             if close is not None:
                 close()  # closes the HTTP stream, so that the server can stop generating
 
+    def _gated(self, prep: Prepared, fallback: ExtractiveAnswerer) -> Answer | None:
+        """The extractive refusal, when the gate is on and the evidence is too weak to answer."""
+        if not self.gate:
+            return None
+        ans = fallback.answer(prep)
+        if ans.answerable:
+            return None
+        ans.reason = f"{ans.reason or 'refused'}; the evidence is below the answer gate: no LLM call"
+        return ans
+
     def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
+        gated = self._gated(prep, fallback)
+        if gated is not None:
+            return gated
         left = budget.remaining()  # the request's time budget bounds the call (ChatOpenAI takes `timeout`)
         try:
             blocks = self.blocks(prep, fallback)
@@ -249,6 +268,12 @@ class LLMAnswerer:
         self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = (), timeout: float | None = None
     ) -> Iterator[tuple[str, Any]]:
         """Stream the answer; `timeout` (what is left of the request's budget) bounds the call when given."""
+        gated = self._gated(prep, fallback)
+        if gated is not None:
+            for i in range(0, len(gated.answer), 8):
+                yield "delta", gated.answer[i : i + 8]
+            yield "answer", gated
+            return
         parts: list[str] = []
         try:
             blocks = self.blocks(prep, fallback)
@@ -329,7 +354,10 @@ class LLMAnswerer:
             notes.append(f"reference [{n}] added: the answer gave none and that block holds it")
         # 2. every number must be in a cited block (or the question): else the block that holds it, or a mark
         titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
+        cited_before = list(used)
         text, used = self._check_numbers(text, used, blocks, titles, prep.query.question, notes)
+        if len(used) > len(cited_before):  # a block was added for a number: drop a cited one that holds nothing
+            text, used = self._drop_unsupporting(text, used, cited_before, blocks, prep.query.question, notes)
         # 3. an answer of its own words that the cited blocks do not hold comes from elsewhere
         if not refused:
             cited = "".join(blocks[n - 1].text for n in used)
@@ -399,6 +427,25 @@ class LLMAnswerer:
                 body = _append_ref(body, n)
             out.append(body)
         return "".join(out), used
+
+    @staticmethod
+    def _drop_unsupporting(
+        text: str, used: list[int], cited: list[int], blocks: Sequence[Block], question: str, notes: list[str]
+    ) -> tuple[str, list[int]]:
+        """The answer without the references the model gave to blocks that add none of its numbers (beyond
+        those the blocks verification found hold) and little of its wording."""
+        stated = numbers(text)
+        added = "".join(digits(blocks[n - 1].text) for n in used if n not in cited)
+        keep = list(used)
+        for n in cited:
+            held = digits(blocks[n - 1].text)
+            unique = [x for x in stated if x in held and x not in added]  # what only this block gives
+            if unique or (support(text, blocks[n - 1].text, question) or 0.0) >= MIN_SUPPORT:
+                continue
+            keep.remove(n)
+            text = text.replace(f"[{n}]", "")
+            notes.append(f"dropped reference [{n}]: that block holds none of the answer")
+        return text, keep
 
     @staticmethod
     def _best_supported(text: str, blocks: Sequence[Block], question: str) -> int | None:
@@ -478,4 +525,5 @@ def make_llm_answerer(settings: Settings) -> LLMAnswerer:
         budget=settings.llm_budget,
         context=settings.llm_context,
         evidence_chars=settings.llm_evidence_chars,
+        gate=settings.llm_gate,
     )

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         description="What the prompt carries: whole retrieved chunks, or (for a small model) the few sentences "
         "around the best evidence with one worked example.",
     )
+    llm_gate: bool = Field(
+        False,
+        description="Ask the LLM only when the extractive answer-or-refuse gate would answer (for a small model, "
+        "which seldom refuses on its own).",
+    )
     llm_evidence_chars: int = Field(
         360, ge=60, description="With llm_context=sentences: about how many characters of evidence the prompt holds."
     )

@@ -41,7 +41,7 @@ def model(fake: tuple[ScriptedOpenAI, str]) -> ScriptedOpenAI:
     return server
 
 
-def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0, budget: float = 60.0) -> ReportQA:
+def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0, budget: float = 60.0, gate: bool = False) -> ReportQA:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         index_dir=index_dir,
@@ -49,6 +49,7 @@ def make_qa(index_dir: Path, base_url: str, timeout: float = 5.0, budget: float 
         llm_model="scripted",
         llm_timeout=timeout,
         llm_budget=budget,
+        llm_gate=gate,
     )
     llm = make_llm_answerer(settings)
     return ReportQA(IndexHandle(index_dir, settings), HashEmbedder(), llm=llm)
@@ -195,6 +196,20 @@ def test_tokens_stream_and_the_final_answer_is_verified(
     assert "".join(deltas).replace("[1]", "") in final.answer.replace("[1]", "") + "。"
     assert final.citations and "28件" in final.citations[0].quote
     assert model.requests[-1].get("stream") is True
+
+
+def test_with_the_gate_weak_evidence_is_refused_without_asking_the_model(
+    index_dir: Path, fake: tuple[ScriptedOpenAI, str], model: ScriptedOpenAI
+) -> None:
+    model.script = lambda _m: "白云区人社局的法律顾问是广州市白云区法律事务所[1]。"  # what the small model invented
+    qa = make_qa(index_dir, fake[1], gate=True)
+    ans = qa.ask("白云区人社局的法律顾问是哪家律师事务所的？")
+    assert ans.answerable is False and model.requests == []
+    assert "answer gate" in (ans.reason or "")
+    events = list(qa.stream("白云区人社局的法律顾问是哪家律师事务所的？"))
+    assert events[-1][1].answerable is False and model.requests == []
+    model.script = cite_block(NEEDLE, "2020年白云区人社局行政机关负责人出庭28件")
+    assert qa.ask(QUESTION).mode == "generative" and len(model.requests) == 1  # evidence above the gate: asked
 
 
 def test_metadata_refusal_needs_no_llm_call(

@@ -92,6 +92,7 @@ def test_a_fact_cited_to_the_wrong_block_gets_the_block_that_holds_it(
     assert ans.mode == "generative" and UNVERIFIED not in ans.answer
     assert any("2017年8月" in c.quote for c in ans.citations)
     assert "is in block" in (ans.reason or "")
+    assert all("2017年8月" in c.quote for c in ans.citations)  # the block it wrongly cited is cited no more
     assert citations_slice_the_files(ans)
 
 
