@@ -43,7 +43,7 @@ run-local: install-local-llm
 	until $(PY) -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(LLM_PORT)/healthz', timeout=1)" 2>/dev/null; do \
 	  kill -0 $$llm 2>/dev/null || { echo "the local model did not start" >&2; exit 1; }; sleep 1; done; \
 	REPORTQA_LLM_BASE_URL=http://127.0.0.1:$(LLM_PORT)/v1 REPORTQA_LLM_API_KEY=$$key \
-	REPORTQA_LLM_MODEL=qwen2.5-coder-1.5b-instruct-q4_k_m REPORTQA_LLM_CONTEXT=sentences REPORTQA_LLM_GATE=true $(PY) -m bot serve
+	REPORTQA_LLM_MODEL=qwen2.5-coder-1.5b-instruct-q4_k_m REPORTQA_LLM_CONTEXT=sentences REPORTQA_LLM_GATE=true REPORTQA_REQUEST_BUDGET_S=90 $(PY) -m bot serve
 
 serve: install
 	$(PY) -m bot serve
