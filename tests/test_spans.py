@@ -59,3 +59,11 @@ def test_a_document_asked_by_title_needs_the_fact_beside_its_own_name(qa: Report
 def test_a_question_about_shortcomings_is_answered_from_the_section_on_them(qa: ReportQA) -> None:
     ans = qa.ask("岳麓区人社局自己觉得短板在哪儿？")
     assert ans.answerable and "执法人员配备偏少" in ans.answer
+
+
+def test_a_deputy_is_not_the_post_asked_for() -> None:
+    from bot.extractive.terms import EXACT, term_match
+
+    assert term_match("组长", "由局长任组长") == EXACT
+    assert term_match("组长", "分管副局长任副组长") < EXACT
+    assert term_match("副组长", "分管副局长任副组长") == EXACT
