@@ -22,6 +22,8 @@ QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "li
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _TOWN_LEVELS = ("街道", "镇", "乡")
+# a question word: a follow-up without one ("那会办的呢？") asks what the question before it asked
+_ASKS = re.compile(r"多少|几|什么|啥|哪|谁|怎么|怎样|如何|吗|是否|有没有|为什么|为何|比例|占比|排名|第几")
 # a town or street the question names, at its start or right after a county ("鲤城区开元街道2022年…")
 _TOWN = re.compile(
     r"(?:^|(?<=[区县市]))([\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡))"
@@ -87,12 +89,23 @@ class Query:
     named: bool = False  # the question (or the one it follows) names its one report by place or issuer
 
 
+def _word_at(text: str, i: int) -> str | None:
+    """The jieba word that starts at text[i] (accurate mode), or None."""
+    from bot.analysis import _jieba
+
+    cut = _jieba().lcut(text[i : i + 8], HMM=False)  # type: ignore[attr-defined]
+    return str(cut[0]) if cut else None
+
+
 def classify(q: str) -> tuple[QType, str | None]:
     qn = normalize(q)
     unit = None
     m = _UNIT.search(qn)
     if m:
         unit = m.group(1) or m.group(2) or m.group(3)
+        at = next(i for i in (1, 2, 3) if m.group(i))
+        if _word_at(qn, m.start(at)) not in (unit, None):
+            unit = None  # "多少人大建议": 人 begins the word 人大, it is no measure word
     if _WHEN.search(qn) and not _COUNT.search(qn):
         return "when", unit
     if _RANK.search(qn):
@@ -261,6 +274,9 @@ class QueryParser:
         if unknown_specific:
             ids = set()
         qtype, unit = classify(focus)
+        if context and not _ASKS.search(focus):
+            # "那会办的呢？" asks what the previous question asked, of something else: its kind of answer too
+            qtype, unit = classify(context)
         covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
         uncovered = []
         for y in years:

@@ -139,6 +139,7 @@ def test_a_question_naming_a_report_or_not_asking_across_is_no_survey(question: 
         ("审批要几个工作日？", "工作日"),
         ("印了多少份材料？", "份"),
         ("平均分多少？", None),
+        ("牵头办了多少人大建议？", None),  # 人 begins the word 人大: no measure word
     ],
 )
 def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> None:
@@ -147,3 +148,9 @@ def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> N
     assert classify(question) == ("count", unit)
     if unit == "张":
         assert not unit_ok("份", unit) and unit_ok("张", unit)  # 5万余份宣传资料 is no count of cards
+
+
+def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_asked() -> None:
+    history = [HistoryTurn(role="user", content="去年牵头办了多少件人大建议？")]
+    assert QueryParser([]).parse("那会办的呢？", history).qtype == "count"
+    assert QueryParser([]).parse("那会办的有哪些？", history).qtype == "list"
