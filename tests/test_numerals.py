@@ -49,3 +49,19 @@ def test_a_date_or_a_frequency_is_not_the_answer_to_how_many(sentence: str, coun
 
     query = Query(question="办了多少？", text="办了多少？", focus="办了多少？", qtype="count")
     assert type_ok(query, sentence, set()) is counts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("在全省率先起草和谐劳动关系企业评定管理办法，明确激励措施", True),
+        ("制定《劳动用工备案办法》", True),
+        ("明确了正向激励措施和约束措施", False),
+    ],
+)
+def test_a_document_may_be_named_without_title_marks(sentence: str, named: bool) -> None:
+    from bot.extractive.facts import type_ok
+    from bot.query import Query
+
+    query = Query(question="率先起草的是什么办法？", text="", focus="率先起草的是什么办法？", qtype="name")
+    assert type_ok(query, sentence, set()) is named

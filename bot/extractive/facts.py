@@ -86,6 +86,13 @@ def unit_ok(unit: str, asked: str | None) -> bool:
     return any(asked in g and (u in g or unit in g) for g in _UNIT_GROUPS) or u == asked
 
 
+# a document named without 《》 right after the verb that makes it: "率先起草新区和谐劳动关系企业评定管理办法"
+_UNMARKED_TITLE = re.compile(
+    r"(?:起草|制定|制订|出台|印发|发布|修订|编制)(?:了)?[\u4e00-\u9fa5]{4,30}?"
+    r"(?:办法|意见|规定|细则|方案|条例|规则|指引|规范|规程|制度|机制)(?![\u4e00-\u9fa5]{0,2}[的])"
+)
+
+
 def title_verb(query: Query) -> str | None:
     """For "which document" questions, how the report introduces the document the question asks for."""
     if re.search(r"按|根据|依据|依照|遵照", query.focus):
@@ -103,7 +110,7 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
     if qt == "when":
         return bool(_DATE.search(sent))
     if qt == "name":
-        return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent))
+        return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent) or _UNMARKED_TITLE.search(sent))
     if qt == "rank":
         return bool(re.search(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent))
     if qt == "who":
