@@ -12,6 +12,8 @@ REPORT = (
     "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n"
     "（一）推进网上办事。在省政务服务网上的事项网办率为100%，其中全流程网办服务事项96项，全流程网办率71.5%。\n\n"
     "（二）提升考试成效。全年组织执法人员考试两次，205位同志参加了考试，有198位同志顺利通过考试。\n\n"
+    "（四）案卷评查。在2022年度全市人力资源社会保障行政执法案卷评查工作中，经市局组织专家交叉评审，"
+    "我局参评的行政许可和行政确认案卷均获得95分，居全市第一。\n\n"
     "（三）完善制度。2021年完成《岳麓区劳动用工备案办法》的修订工作，《岳麓区集体协商规则》已报区政府审议。\n\n"
     "二、存在的问题\n\n一是基层执法人员配备偏少，专业人才匮乏；二是部分执法文书制作仍不够规范。\n"
 )
@@ -67,3 +69,8 @@ def test_a_deputy_is_not_the_post_asked_for() -> None:
     assert term_match("组长", "由局长任组长") == EXACT
     assert term_match("组长", "分管副局长任副组长") < EXACT
     assert term_match("副组长", "分管副局长任副组长") == EXACT
+
+
+def test_a_short_last_clause_that_finishes_the_statement_is_kept(qa: ReportQA) -> None:
+    ans = qa.ask("岳麓区人社局行政执法案卷评查成绩怎么样？")
+    assert ans.answerable and "95分" in ans.answer and "居全市第一" in ans.answer

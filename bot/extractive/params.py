@@ -52,6 +52,8 @@ class ExtractiveParams:
     # ------------------------------------------------------------------ narrowing a sentence to clauses
     narrow_min_chars: int = 45
     """A sentence this short (or of one clause) is answered whole."""
+    short_tail_chars: int = 6
+    """A sentence's last clause this short joins the answer before it ("…获得96分,居全省第一")."""
     window_max_clauses: int = 4
     """Most clauses of a sentence one answer window spans."""
     cited_title_factor: float = 0.6

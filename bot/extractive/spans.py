@@ -239,6 +239,16 @@ def _widen(text: str, spans: list[_Span], a: int, b: int, ctx: AnswerContext) ->
     return a, b
 
 
+def with_short_tail(piece: Piece, cand: Candidate, max_chars: int) -> Piece:
+    """The piece with the sentence's last clause when that clause is short and follows it ("…均获得96分,
+    居全省第一"): a few characters that finish the statement are worth more than the length they cost."""
+    text = piece.chunk.text
+    rest = clauses(text, piece.end, cand.end)
+    if len(rest) == 1 and len(text[rest[0][0] : rest[0][1]].strip("。；;！!？? ")) <= max_chars:
+        return trim(Piece(piece.chunk, piece.start, cand.end))
+    return piece
+
+
 def tighten(piece: Piece, ctx: AnswerContext) -> Piece:
     """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
     query, p, terms = ctx.query, ctx.params, ctx.terms
