@@ -152,6 +152,12 @@ def words(text: str) -> list[str]:
     return out
 
 
+def word_at(text: str, i: int) -> str | None:
+    """The jieba word (accurate mode) that starts at text[i], or None: "人大" in "多少人大建议"."""
+    cut = _jieba().lcut(text[i : i + 8], HMM=False)  # type: ignore[attr-defined]
+    return str(cut[0]) if cut else None
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams of each CJK run (prefixed so they never collide with words)."""
     out: list[str] = []

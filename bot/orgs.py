@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from bot.gazetteer import Gazetteer, named_area
 
-_SUFFIX = r"(?:人民政府|委员会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
-_BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{_SUFFIX}")
+BODY_SUFFIX = r"(?:人民政府|委员会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
+"""The word a body's name ends in (局, 委员会, 人民政府…)."""
+_BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{BODY_SUFFIX}")
 # words that never sit inside an organisation's name: a body containing one was cut from a sentence
 _NOT_IN_NAME = re.compile(
     r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治|和[省市区县]"
 )
-_LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{_SUFFIX})")
+_LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})")
 _SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
 # party committees: they lead the government or bureau that writes a report, they are not its writer
 _LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县]委|党委|党组|人大常委会|政协)$")
@@ -90,7 +91,7 @@ def _body_at(text: str, j: int) -> str | None:
         return None
     body = m.group(0)
     # prefer the longest body ending in a suffix, up to the next non-name character ("人力资源和社会保障局")
-    longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{_SUFFIX}", text[j : j + 18])
+    longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{BODY_SUFFIX}", text[j : j + 18])
     if longer and not _NOT_IN_NAME.search(longer.group(0)) and len(longer.group(0)) > len(body):
         tail = text[j + len(longer.group(0)) : j + len(longer.group(0)) + 1]
         if not tail or not re.match(r"[\u4e00-\u9fa5]", tail) or tail in "在根按坚认严全以对于为和、关":
@@ -126,10 +127,12 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
     return sorted(out, key=lambda o: o.start)
 
 
-# a town or street (below the gazetteer's counties) that opens a report's title: "下洋镇2023年…", "金龙街道关于…"
-_TOWN_TITLE = re.compile(
-    r"^([\u4e00-\u9fa5]{2,5}?(?:街道|镇|乡))(?:人民政府|政府|办事处|街道办事处|办)?(?=\d|关于|[（(]|法治|依法|年度|工作)"
-)
+TOWN_LEVELS = ("街道", "镇", "乡")
+TOWN_NAME = r"[\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡)"
+"""A town or street below the gazetteer's counties (下洋镇, 金龙街道): its name, as a regex."""
+_TOWN_BODY = r"(?:人民政府|政府|街道办事处|办事处)"
+# a town or street that opens a report's title: "下洋镇2023年…", "金龙街道关于…"
+_TOWN_TITLE = re.compile(rf"^({TOWN_NAME})(?:{_TOWN_BODY}|办)?(?=\d|关于|[（(]|法治|依法|年度|工作)")
 
 
 def town_of_title(title: str) -> str | None:
@@ -138,9 +141,7 @@ def town_of_title(title: str) -> str | None:
     return m.group(1) if m else None
 
 
-_TOWN_ISSUER = re.compile(
-    r"(?:^|人民政府|[区县市])([\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡))(?:人民政府|政府|街道办事处|办事处)$"
-)
+_TOWN_ISSUER = re.compile(rf"(?:^|人民政府|[区县市])({TOWN_NAME}){_TOWN_BODY}$")
 
 
 def town_of_issuer(issuer: str) -> str | None:
@@ -151,7 +152,7 @@ def town_of_issuer(issuer: str) -> str | None:
 
 def town_body(town: str, text: str) -> str:
     """How the text names the town's own body ("下洋镇人民政府"), else its usual name."""
-    m = re.search(re.escape(town) + r"(人民政府|街道办事处|办事处)", text)
+    m = re.search(re.escape(town) + r"(人民政府|街道办事处|办事处)", text)  # (not 政府 alone: the full name)
     if m:
         return town + m.group(1)
     return town + ("办事处" if town.endswith("街道") else "人民政府")

@@ -12,22 +12,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import places
-from bot.analysis import add_words, normalize
+from bot.analysis import add_words, normalize, word_at
 from bot.injection import strip_instructions
 from bot.numerals import MEASURES
-from bot.orgs import town_of_issuer
+from bot.orgs import TOWN_LEVELS, TOWN_NAME, town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
 QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
-_TOWN_LEVELS = ("街道", "镇", "乡")
 # a question word: a follow-up without one ("那会办的呢？") asks what the question before it asked
 _ASKS = re.compile(r"多少|几|什么|啥|哪|谁|怎么|怎样|如何|吗|是否|有没有|为什么|为何|比例|占比|排名|第几")
 # a town or street the question names, at its start or right after a county ("鲤城区开元街道2022年…")
 _TOWN = re.compile(
-    r"(?:^|(?<=[区县市]))([\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡))"
-    r"(?=\d|的|人民政府|政府|办事处|那|这|在|有|[，,？?\s]|年|关于|法治|依法|今年|去年)"
+    rf"(?:^|(?<=[区县市]))({TOWN_NAME})(?=\d|的|人民政府|政府|办事处|那|这|在|有|[，,？?\s]|年|关于|法治|依法|今年|去年)"
 )
 _FOLLOWUP_SUB = re.compile(
     r"^(?:那|那么|那个|还有|换成|再看看?)?\s*(.{1,20}?)\s*(?:呢|的呢|怎么样|如何)\s*[？?。!！]*$"
@@ -89,14 +87,6 @@ class Query:
     named: bool = False  # the question (or the one it follows) names its one report by place or issuer
 
 
-def _word_at(text: str, i: int) -> str | None:
-    """The jieba word that starts at text[i] (accurate mode), or None."""
-    from bot.analysis import _jieba
-
-    cut = _jieba().lcut(text[i : i + 8], HMM=False)  # type: ignore[attr-defined]
-    return str(cut[0]) if cut else None
-
-
 def classify(q: str) -> tuple[QType, str | None]:
     qn = normalize(q)
     unit = None
@@ -104,7 +94,7 @@ def classify(q: str) -> tuple[QType, str | None]:
     if m:
         unit = m.group(1) or m.group(2) or m.group(3)
         at = next(i for i in (1, 2, 3) if m.group(i))
-        if _word_at(qn, m.start(at)) not in (unit, None):
+        if word_at(qn, m.start(at)) not in (unit, None):
             unit = None  # "多少人大建议": 人 begins the word 人大, it is no measure word
     if _WHEN.search(qn) and not _COUNT.search(qn):
         return "when", unit
@@ -269,7 +259,7 @@ class QueryParser:
         ]
         # a town or street no report is about ("鲤城区开元街道"): not its county's other towns' reports
         unknown_specific += [
-            u for u in unknown if u.endswith(_TOWN_LEVELS) and not any(k.endswith(_TOWN_LEVELS) for k in known)
+            u for u in unknown if u.endswith(TOWN_LEVELS) and not any(k.endswith(TOWN_LEVELS) for k in known)
         ]
         if unknown_specific:
             ids = set()

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 
 from bot.extractive.context import AnswerContext
 from bot.extractive.spans import Candidate, Piece, narrow, trim
+from bot.orgs import BODY_SUFFIX
 from bot.query import Query
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:
     from bot.store import IndexData, ReportRecord
 
-_BODY_AFTER = r"(?:人民政府|政府|[^，,。？?的]{0,10}?(?:局|厅|委员会|委|办事处|管委会))"
+# a body right after a place ("黄埔区人社局", "黄埔区政府"): what a question names when it asks of that body's report
+_BODY_AFTER = rf"(?:政府|[^，,。？?的]{{0,10}}?(?:{BODY_SUFFIX}|管委会))"
 NO_HITS = "报告中没有找到与这个问题相关的内容。"
 NOT_UNDERSTOOD = "没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如某单位某年办理了多少件行政复议案件。"
 # what a refusal says is missing, by the kind of fact asked

@@ -87,8 +87,10 @@ def unit_ok(unit: str, asked: str | None) -> bool:
 
 
 # a document named without 《》 right after the verb that makes it: "率先起草新区和谐劳动关系企业评定管理办法"
+_MAKES = r"(?:起草|制定|制订|出台|印发|发布|编印|编制|修订)"
+"""The verbs that make a document: they introduce its name."""
 _UNMARKED_TITLE = re.compile(
-    r"(?:起草|制定|制订|出台|印发|发布|修订|编制)(?:了)?[\u4e00-\u9fa5]{4,30}?"
+    rf"{_MAKES}(?:了)?[\u4e00-\u9fa5]{{4,30}}?"
     r"(?:办法|意见|规定|细则|方案|条例|规则|指引|规范|规程|制度|机制)(?![\u4e00-\u9fa5]{0,2}[的])"
 )
 
@@ -98,7 +100,7 @@ def title_verb(query: Query) -> str | None:
     if re.search(r"按|根据|依据|依照|遵照", query.focus):
         return r"(?:根据|按照|依据|依照|遵照)[^。；]{0,20}《"
     if re.search(r"出|制定|制订|发|印发|出台|编", query.focus):
-        return r"(?:制定|制订|出台|印发|发布|编印|编制|修订)[^。；，,]{0,6}《"
+        return rf"{_MAKES}[^。；，,]{{0,6}}《"
     return None
 
 

@@ -166,24 +166,24 @@ class _Windows:
                 cov, ok = self.score(normalize(text[a:b]))
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
-        anchor = self._fact_clause(text, spans)
+        # the single clauses that hold the asked kind of fact, already scored as one-clause windows
+        held = [(a, b) for _cov, ok, a, b in windows if ok and (a, b) in spans]
+        anchor = self._fact_clause(text, held)
         if anchor is not None:  # the asked number is the one in the clause that matches the question best
             pool = [w for w in pool if w[2] <= anchor[0] and anchor[1] <= w[3]] or pool
         lam = p.length_cost_typed if self.ctx.query.qtype in TYPED else p.length_cost
         _, _, a, b = max(pool, key=lambda w: (w[0] - lam * (w[3] - w[2]), -w[2]))
         return a, b
 
-    def _fact_clause(self, text: str, spans: list[_Span]) -> _Span | None:
-        """For a count/percent/amount, the clause holding such a number that covers the question best.
+    def _fact_clause(self, text: str, held: list[_Span]) -> _Span | None:
+        """For a count/percent/amount, of the clauses `held` that hold such a number, the one that covers the
+        question best.
 
         Ties go to the shorter clause, where the matched words sit closest to the number. None when no
         single clause holds the asked kind of number.
         """
         query = self.ctx.query
-        if query.qtype not in ("count", "percent", "amount") or query.asks > 1:
-            return None
-        held = [(a, b) for a, b in spans if self.score(normalize(text[a:b]))[1]]
-        if not held:
+        if query.qtype not in ("count", "percent", "amount") or query.asks > 1 or not held:
             return None
         # the words of the question's clause that asks ("…，全流程网上能办的比例是多少"), not of its setting
         asking = next((c for c in reversed(re.split(r"[，,；;：:]", query.focus)) if _ASKING.search(c)), query.focus)

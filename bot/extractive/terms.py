@@ -138,13 +138,13 @@ def negated_terms(question: str) -> list[str]:
 
 
 # a post ("组长", "局长", "主任"): 副 before it names the deputy, another post
-_ROLE = re.compile(r"(?:长|主任|书记|主席|组长|委员)$")
+_POSTS = ("长", "主任", "书记", "主席", "委员")
 
 
 def term_match(term: str, text: str) -> float:
     """1 when the term (or a synonym) is in the text; partial credit for shared characters."""
     if term in text:
-        if _ROLE.search(term) and not term.startswith("副") and text.count(term) == text.count("副" + term):
+        if term.endswith(_POSTS) and not term.startswith("副") and text.count(term) == text.count("副" + term):
             return CHARACTERS  # "副组长" is another post than "组长": a deputy is not the one asked for
         return EXACT
     for syn in SYNONYMS.get(term, ()):
