@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.extractive.compose import side_labels
+from bot.extractive.compose import side_labels, years_text
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
 from bot.types import Answer, Citation
@@ -90,9 +90,7 @@ def _title_citation(rec: ReportRecord, data: IndexData) -> Citation:
 
 def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: bool = False) -> str:
     meta = rec.meta
-    years = ""
-    if meta.years:
-        years = f"{meta.years[0]}年" if len(meta.years) == 1 else f"{meta.years[0]}—{meta.years[-1]}年"
+    years = years_text(meta.years) if meta.years else ""
     who = meta.issuer or meta.region.label() or meta.title
     if asks_years and not asks_who:
         return f"{who}：{years or '年份未注明'}"

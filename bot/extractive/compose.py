@@ -87,7 +87,7 @@ def side_labels(data: IndexData, rids: list[str]) -> dict[str, str]:
     for rid in rids:
         meta = data.reports[rid].meta
         place = meta.region.district or meta.region.city or meta.region.province
-        labels[rid] = f"{place}{_years(meta.years)}" if place and meta.years else ""
+        labels[rid] = f"{place}{years_text(meta.years)}" if place and meta.years else ""
     if all(labels.values()) and len(set(labels.values())) == len(labels):
         return labels
     return {rid: data.reports[rid].meta.short_name.removesuffix("报告") for rid in rids}
@@ -151,13 +151,14 @@ def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | N
         for y in query.uncovered_years:
             if not any(f"{y}年" in r.text for r in reps):
                 have = "；".join(
-                    f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{_years(r.meta.years)}" for r in reps
+                    f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{years_text(r.meta.years)}" for r in reps
                 )
                 return f"报告中没有{y}年的相关内容：现有的{have}。"
     return None
 
 
-def _years(years: Sequence[int]) -> str:
+def years_text(years: Sequence[int]) -> str:
+    """ "2020年", "2012—2016年", or 未注明年份."""
     if not years:
         return "未注明年份"
     return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
