@@ -3,7 +3,7 @@
 - ``tune`` (eval/gold/gold.jsonl): the set the answerer was developed on.
 - ``reworded`` (eval/gold/reworded.jsonl): a twin of every tuning item, the same fact asked in other words by
   someone who never saw the code.
-- ``dev`` (eval/gold/dev.jsonl): questions written blind from the report texts alone, by a writer who never saw
+- ``dev`` (eval/gold/dev/*.jsonl): questions written blind from the report texts alone, by a writer who never saw
   the code or the other sets, but open to study: failures here may be read to find a mechanism's bug.
 - ``heldout`` (eval/gold/heldout/*.jsonl): questions written blind from the report texts alone, never studied.
 
@@ -28,7 +28,7 @@ GOLD_DIR = Path(__file__).resolve().parent / "gold"
 SETS: dict[str, Path] = {
     "tune": GOLD_DIR / "gold.jsonl",
     "reworded": GOLD_DIR / "reworded.jsonl",
-    "dev": GOLD_DIR / "dev.jsonl",
+    "dev": GOLD_DIR / "dev",
     "heldout": GOLD_DIR / "heldout",
 }
 # the figures shown side by side, with the gap of each set to the tuning set

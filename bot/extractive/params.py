@@ -72,7 +72,7 @@ class ExtractiveParams:
     """The same for other questions."""
     widen_how_chars: int = 55
     """A "how/why" answer is widened to neighbouring clauses until it is this long…"""
-    widen_chars: int = 30
+    widen_chars: int = 50
     """…a fact or yes/no answer until this long…"""
     widen_max_chars: int = 100
     """…but never beyond this many characters."""
