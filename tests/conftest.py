@@ -135,3 +135,19 @@ def scripted_llm() -> Iterator[tuple[ScriptedOpenAI, str]]:
     server = ScriptedOpenAI()
     with serve(server.app) as url:
         yield server, url + "/v1"
+
+
+def fixture_qa(root: Path, reports: dict[str, str]) -> Any:
+    """A bot over fixture reports (file name → text) written under `root`, BM25 only; `.reports_dir` is set."""
+    from bot.pipeline import ReportQA
+    from ingest.index import ingest
+
+    folder = root / "reports"
+    folder.mkdir()
+    for name, text in reports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache", use_dense=False)  # type: ignore[call-arg]
+    ingest([folder], settings, None)
+    qa = ReportQA.from_settings(settings)
+    qa.reports_dir = folder  # type: ignore[attr-defined]
+    return qa

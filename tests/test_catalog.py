@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.pipeline import ReportQA
-from bot.settings import Settings
-from ingest.index import ingest
 from ingest.load import load_report
+from tests.conftest import fixture_qa
 
 REPORTS = {
     "a.txt": "长沙市岳麓区人力资源和社会保障局2021年法治政府建设年度报告\n\n2021年，我局坚持依法行政。\n\n"
@@ -23,16 +22,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
-    root = tmp_path_factory.mktemp("catalog")
-    folder = root / "reports"
-    folder.mkdir()
-    for name, text in REPORTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=root / "cache", use_dense=False)  # type: ignore[call-arg]
-    ingest([folder], settings, None)
-    qa = ReportQA.from_settings(settings)
-    qa.reports_dir = folder  # type: ignore[attr-defined]
-    return qa
+    return fixture_qa(tmp_path_factory.mktemp("catalog"), REPORTS)  # type: ignore[no-any-return]
 
 
 def _cited_sources(answer) -> list[str]:  # type: ignore[no-untyped-def]

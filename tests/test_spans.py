@@ -7,6 +7,7 @@ import pytest
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from ingest.index import ingest
+from tests.conftest import fixture_qa
 
 REPORT = (
     "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n"
@@ -74,3 +75,25 @@ def test_a_deputy_is_not_the_post_asked_for() -> None:
 def test_a_short_last_clause_that_finishes_the_statement_is_kept(qa: ReportQA) -> None:
     ans = qa.ask("岳麓区人社局行政执法案卷评查成绩怎么样？")
     assert ans.answerable and "95分" in ans.answer and "居全市第一" in ans.answer
+
+
+SIDES = {
+    "yl.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）调解仲裁。"
+    "区劳动人事争议仲裁院设立调解窗口，全年受理劳动争议案件320件，在劳动关系、工资支付、社会保险、工伤待遇、"
+    "经济补偿、职业技能、人才流动等各个方面为劳动者和企业提供调解服务，调解成功率达到百分之六十以上。\n",
+    "tx.txt": "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）调解仲裁。"
+    "区劳动人事争议仲裁院推行先调后裁，全年受理劳动争议案件210件，在街道、社区、园区、商圈、重点企业、"
+    "建筑工地、物流站点等各个地方设立调解工作室，组织专职调解员轮流驻点，就近化解劳动纠纷。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def sides(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    return fixture_qa(tmp_path_factory.mktemp("sides"), SIDES)  # type: ignore[no-any-return]
+
+
+def test_each_side_of_a_comparison_is_a_short_run_of_clauses(sides: ReportQA) -> None:
+    ans = sides.ask("岳麓区和天心区的劳动争议调解各是怎么做的？")
+    assert ans.answerable and {c.source for c in ans.citations} == {"yl.txt", "tx.txt"}
+    limit = sides.extractive.params.side_max_chars
+    assert all(len(c.quote) <= limit for c in ans.citations), [c.quote for c in ans.citations]

@@ -19,6 +19,8 @@ class ExtractiveParams:
     """Least coverage of the asked terms for a question asking a typed fact (count, percent, amount, who, …)."""
     min_coverage_fact: float = 0.35
     """Least coverage for any other question (fact, how, list, yes/no)."""
+    side_max_chars: int = 50
+    """In a comparison, each report's answer is the best run of clauses at most this long, when there is one."""
     compare_coverage_factor: float = 0.45
     """In a comparison the report is named and the fact type must match: the bar is this × min_coverage_fact."""
     survey_relative_coverage: float = 0.8

@@ -132,7 +132,7 @@ def narrow(cand: Candidate, ctx: AnswerContext, terms: Sequence[str], ctx_terms:
     spans = clauses(text, cand.start, cand.end, breaks)
     if len(spans) <= 1 or cand.end - cand.start <= ctx.params.narrow_min_chars:
         return trim(Piece(cand.chunk, cand.start, cand.end))
-    a, b = _Windows(ctx, terms, ctx_terms).best(text, spans)
+    a, b = _Windows(ctx, terms, ctx_terms).best(text, spans, ctx.params.side_max_chars if query.compare else None)
     if query.qtype in ("how", "fact", "yesno") and not query.compare:
         a, b = _widen(text, spans, a, b, ctx)
     # keep a clause that opens with 其中/其/另 together with the one it refers to
@@ -156,8 +156,10 @@ class _Windows:
         self.wts = wts
         self.total = sum(wts.values()) or 1.0
 
-    def best(self, text: str, spans: list[_Span]) -> _Span:
-        """The window with the most coverage for the fewest characters: a clause must earn its length."""
+    def best(self, text: str, spans: list[_Span], max_chars: int | None = None) -> _Span:
+        """The window with the most coverage for the fewest characters: a clause must earn its length.
+
+        With `max_chars`, only windows that short compete, when there are any (one side of a comparison)."""
         p = self.ctx.params
         windows: list[tuple[float, bool, int, int]] = []
         for i in range(len(spans)):
@@ -166,6 +168,8 @@ class _Windows:
                 cov, ok = self.score(normalize(text[a:b]))
                 windows.append((cov, ok, a, b))
         pool = [w for w in windows if w[1]] or windows
+        if max_chars:
+            pool = [w for w in pool if w[3] - w[2] <= max_chars] or pool
         # the single clauses that hold the asked kind of fact, already scored as one-clause windows
         held = [(a, b) for _cov, ok, a, b in windows if ok and (a, b) in spans]
         anchor = self._fact_clause(text, held)
