@@ -24,11 +24,14 @@ from bot.types import Answer, Citation
 # the words a user calls the reports by
 _DOC = r"(?:报告|材料|资料|文件|文档|年报|总结)"
 _ABOUT_SET = re.compile(
-    rf"(?:几|哪|多少|这些|这几|那几|那些|所有|全部|现有|各|每|有什么|有啥)\s*(?:份|篇|个|家|类)?\s*(?:单位的)?{_DOC}"
+    rf"(?:几|哪|多少|这些|这几|那几|那些|所有|全部|现有|各|每|有什么|有啥)\s*(?:份|篇|个|家|类|些)?\s*(?:[\u4e00-\u9fa5]{{1,4}}的)?{_DOC}"
+    rf"|{_DOC}(?:库|里|中|当中|里面)?\s*(?:都|一共|总共|分别|共)?\s*(?:有|是|包括|涉及|来自|覆盖|出自)\s*(?:哪|几|多少|什么|啥)"
     rf"|{_DOC}(?:库|里|中|当中|里面)?\s*(?:都|一共|总共|分别|共)\s*(?:有|是|包括|涉及|来自|覆盖|出自)"
+    rf"|{_DOC}的?\s*(?:标题|题目|名字|名称|年份|年度|发布)"
     # 份/篇 counts documents: "几份", "哪一份", "上海那份", "每篇"
     r"|(?:几|多少|哪|那|这|每|各)\s*一?\s*[份篇]"
     rf"|有没有[^，。？?]{{0,12}}?{_DOC}"
+    rf"|有[^，。？?]{{0,12}}?的{_DOC}吗"
     rf"|(?:收录|上传|导入|存)(?:了|的|有)?[^，。？?]{{0,8}}?{_DOC}"
 )
 # what metadata can say; any other content word makes it a question about the reports' contents
@@ -45,6 +48,8 @@ _META_WORDS = re.compile(
                 "说说 看看 查 帮 呢 吗 了 和 与 及 还 其中 那 这 个 家 人社局 人社 局 "
                 "政府 法治政府建设 法治 建设 依法行政 工作 情况 年度报告 上级 级 分别是 各自 "
                 "哪一年 哪一份 哪一 哪个 最早 最新 最近 最晚 最老 最旧 最先 早 新 晚 讲 写 总结 有没有 没有 "
+                "一级 级别 层级 省级 市级 区级 县级 区县 地市 街镇 乡镇 街道 镇 乡 "
+                "好几年 多年 几年 跨年 跨年度 单年 连续 不是 只 而是 一年 "
             ).split(),
             key=len,
             reverse=True,
@@ -58,6 +63,16 @@ _ASKS_YEARS = re.compile(r"哪[一几]?年|年份|年度|时间|期间|什么时
 _ASKS_WHO = re.compile(r"谁|单位|部门|机关|发布|发的|写的|出的")
 _ASKS_PLACE = re.compile(r"哪个?[省市区县]|哪里|哪儿|什么地方|哪个地方|哪的")
 _ASKS_DATE = re.compile(r"日期|哪天|几月|什么时候[发出印公]|何时[发出印公]|发布时间")
+_ASKS_TITLE = re.compile(r"标题|题目|名字|名称|叫什么")
+# the level of the body asked for: "哪些是区一级的", "有没有市级部门出的", "省级单位的报告"
+_LEVELS = {
+    "town": re.compile(r"街道|乡镇|街镇|[镇乡]一?级|[镇乡]的" + _DOC),
+    "district": re.compile(r"区一?级|县一?级|区县|县区|区里|县里|哪[个些几]?个?[区县]的" + _DOC),
+    "city": re.compile(r"(?:地|州)?市[一]?级|地市|市直|市里"),
+    "province": re.compile(r"省[一]?级|省里|省直"),
+}
+_ASKS_WHETHER = re.compile(r"有没有|是否有|有无|有.{0,12}吗")
+_SEVERAL_YEARS = re.compile(r"好几年|多年|几年|跨年|不是单年|连续|多个年")
 _EARLIEST = re.compile(r"最(?:早|老|旧|先)")
 _LATEST = re.compile(r"最(?:新|近|晚)")
 
@@ -73,6 +88,21 @@ def is_collection_question(query: Query, place_names: Sequence[str]) -> bool:
     rest = re.sub(r"(?:19|20)\d{2}", "", rest)
     rest = _META_WORDS.sub("", rest)
     return not re.sub(r"[\W\d_a-zA-Z]", "", rest)
+
+
+def level(rec: ReportRecord) -> str:
+    """The level of the body that wrote the report: town, district, city, province, or "" when unknown."""
+    from bot.orgs import town_of_issuer, town_of_title
+
+    meta = rec.meta
+    if (meta.issuer and town_of_issuer(meta.issuer)) or town_of_title(meta.title):
+        return "town"
+    region = meta.region
+    return "district" if region.district else "city" if region.city else "province" if region.province else ""
+
+
+def _asked_level(q: str) -> str | None:
+    return next((name for name, cue in _LEVELS.items() if cue.search(q)), None)
 
 
 def _title_citation(rec: ReportRecord, data: IndexData) -> Citation:
@@ -99,6 +129,16 @@ def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: b
     if asks_place and meta.region.label():
         name += f"（{meta.region.label()}）"
     return name
+
+
+def _titled(rec: ReportRecord) -> str:
+    """The report by its own title, with the years it covers: "《…》（2012—2016年）"."""
+    years = (
+        f"（{years_text(rec.meta.years)}）"
+        if rec.meta.years and years_text(rec.meta.years) not in rec.meta.title
+        else ""
+    )
+    return f"《{rec.meta.title}》{years}"
 
 
 def _published(rec: ReportRecord, citations: list[Citation]) -> str:
@@ -138,6 +178,12 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
     records = [data.reports[i] for i in sorted(ids or data.reports) if i in data.reports]
     if query.years:
         records = [r for r in records if any(y in r.meta.years for y in query.years)]
+    q = query.question
+    wanted = _asked_level(q)
+    if wanted:
+        records = [r for r in records if level(r) == wanted]
+    if _SEVERAL_YEARS.search(q):  # "哪份讲了好几年的工作": a report covering more than one year
+        records = [r for r in records if len(r.meta.years) > 1]
     if not records:
         covered = "、".join(sorted({r.meta.region.label() for r in data.reports.values() if r.meta.region.label()}))
         return Answer(
@@ -145,7 +191,6 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             answerable=False,
             reason="no report matches the collection question",
         )
-    q = query.question
     asks_years = bool(_ASKS_YEARS.search(q)) and not query.years  # "2023年度的是哪份" names its year
     asks_who = bool(_ASKS_WHO.search(q))
     # a question that selects by place ("哪些是广东的") sees each report's place, the proof of the match
@@ -156,16 +201,36 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
     if end and len(records) > 1:
         rec = _at_the_end(records, latest=end == "最新")
         citations = [_title_citation(rec, data)]
-        text = f"时间{end}的是{_describe(rec, False, False, asks_place)}[1]"
+        text = f"时间{end}的是{_titled(rec)}[1]"
         text += _published(rec, citations)
         return Answer(
             answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
+        )
+    if len(records) == 1 and _ASKS_TITLE.search(q) and not asks_date:  # "武汉那份报告的标题是什么"
+        rec = records[0]
+        text = f"《{rec.meta.title}》[1]"
+        if asks_years and rec.meta.years:
+            text += f"，{years_text(rec.meta.years)}"
+        return Answer(
+            answer=text + "。",
+            answerable=True,
+            citations=[_title_citation(rec, data)],
+            reason="answered from the reports' metadata",
         )
     if len(records) == 1 and asks_date and records[0].meta.published:  # "嘉定那份是什么时候发布的？"
         rec, citations = records[0], [_title_citation(records[0], data)]
         text = f"《{rec.meta.title}》[1]" + _published(rec, citations)
         return Answer(
             answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
+        )
+    if len(records) == 1 and not (asks_years or asks_who or asks_place or asks_date):
+        # one report answers ("哪份讲了好几年的工作"): named by its own title, with its years
+        citations = [_title_citation(records[0], data)]
+        return Answer(
+            answer=f"{_titled(records[0])}[1]。",
+            answerable=True,
+            citations=citations,
+            reason="answered from the reports' metadata",
         )
     shown = records[:LISTED]
     citations = []
@@ -174,7 +239,9 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
         citations.append(_title_citation(r, data))
         item = f"{_describe(r, asks_years, asks_who, asks_place)}[{len(citations)}]"
         items.append(item + (_published(r, citations) if asks_date else ""))
-    scope = "现有" if not (query.regions or query.years) else "符合条件的"
+    filtered = query.regions or query.years or wanted or _SEVERAL_YEARS.search(q)
+    scope = "符合条件的" if filtered else "现有"
     more = f"等{len(records)}份" if len(records) > len(shown) else ""
-    text = (f"{scope}报告共{len(records)}份：" if len(records) > 1 else "") + "；".join(items) + more + "。"
+    yes = "有，" if _ASKS_WHETHER.search(q) else ""  # "有没有上海的报告？" is answered yes first
+    text = yes + (f"{scope}报告共{len(records)}份：" if len(records) > 1 else "") + "；".join(items) + more + "。"
     return Answer(answer=text, answerable=True, citations=citations, reason="answered from the reports' metadata")

@@ -146,6 +146,18 @@ def _name_like(stem: str) -> bool:
     )
 
 
+def _town_like(name: str) -> bool:
+    """A town or street's name, not a question about towns ("有没有街道的报告", "哪个镇…"): its stem does not open
+    with an A-not-A question (有没有, 是不是) or a pronoun (哪个, 这个) by jieba's tags."""
+    import jieba.posseg as pseg
+
+    stem = name.removesuffix("街道").rstrip("镇乡")
+    if not stem or re.match(r"(.)[没不]\1", stem):
+        return False
+    first = pseg.lcut(stem)[0]
+    return not first.flag.startswith("r")
+
+
 class QueryParser:
     """Parses questions against a catalog of report metadata."""
 
@@ -209,7 +221,7 @@ class QueryParser:
             for m in re.finditer(re.escape(alias) + r"([\u4e00-\u9fa5]{2}[区县])(?![\u4e00-\u9fa5]{0,3}[委局])", text)
         ]
         after_known = [n for n in after_known if _name_like(n[:2])]
-        towns = [m.group(1) for m in _TOWN.finditer(text)]
+        towns = [m.group(1) for m in _TOWN.finditer(text) if _town_like(m.group(1))]
         for name in [*places.mentions(text), *after_known, *towns, *_short_named(text)]:
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
                 continue

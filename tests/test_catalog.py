@@ -10,14 +10,32 @@ from bot.pipeline import ReportQA
 from ingest.load import load_report
 from tests.conftest import fixture_qa
 
-REPORTS = {
-    "a.txt": "长沙市岳麓区人力资源和社会保障局2021年法治政府建设年度报告\n\n2021年，我局坚持依法行政。\n\n"
-    "一、主要举措\n\n（一）规范执法。全年办理劳动监察案件40件。\n",
-    "b.txt": "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告\n\n2022年，我局推进法治建设。\n\n"
-    "一、主要举措\n\n（一）化解争议。全年受理仲裁案件300件。\n",
-    "c.txt": "成都市人力资源和社会保障局2022年法治政府建设年度报告\n\n2022年，我局扎实推进依法行政。\n\n"
-    "一、主要举措\n\n（一）优化服务。全年新增就业5万人。\n",
-}
+
+def _reports(*specs: tuple[str, str, str, str]) -> dict[str, str]:
+    """Fixture reports (file, title line, opening paragraph, the one measure of its one section)."""
+    return {f: f"{title}\n\n{opening}\n\n一、主要举措\n\n（一）{measure}\n" for f, title, opening, measure in specs}
+
+
+REPORTS = _reports(
+    (
+        "a.txt",
+        "长沙市岳麓区人力资源和社会保障局2021年法治政府建设年度报告",
+        "2021年，我局坚持依法行政。",
+        "规范执法。全年办理劳动监察案件40件。",
+    ),
+    (
+        "b.txt",
+        "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告",
+        "2022年，我局推进法治建设。",
+        "化解争议。全年受理仲裁案件300件。",
+    ),
+    (
+        "c.txt",
+        "成都市人力资源和社会保障局2022年法治政府建设年度报告",
+        "2022年，我局扎实推进依法行政。",
+        "优化服务。全年新增就业5万人。",
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +100,62 @@ def test_a_place_no_report_is_about_gets_no_and_the_reports_there_are(qa: Report
 def test_a_question_about_one_reports_contents_is_not_a_collection_question(qa: ReportQA) -> None:
     ans = qa.ask("天心区那份报告里受理了多少仲裁案件？")
     assert "300件" in ans.answer and "份：" not in ans.answer
+
+
+LEVELS = _reports(
+    (
+        "p.txt",
+        "湖南省人民政府关于2019—2021年法治政府建设情况的报告",
+        "2019年以来，全省扎实推进依法行政。",
+        "完善制度。三年制定地方性法规草案12件。",
+    ),
+    (
+        "m.txt",
+        "株洲市人力资源和社会保障局2021年法治政府建设年度报告",
+        "2021年，我局坚持依法行政。",
+        "规范执法。全年办理劳动监察案件60件。",
+    ),
+    (
+        "d.txt",
+        "株洲市芦淞区人力资源和社会保障局2021年法治政府建设年度报告",
+        "2021年，我局推进法治建设。",
+        "化解争议。全年受理仲裁案件90件。",
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def levels(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    return fixture_qa(tmp_path_factory.mktemp("levels"), LEVELS)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("question", "sources"),
+    [
+        ("哪些报告是区一级的？", ["d.txt"]),
+        ("有没有市一级部门出的报告？", ["m.txt"]),
+        ("库里有省级单位的报告吗", ["p.txt"]),
+        ("哪份报告讲了好几年的工作？", ["p.txt"]),
+        ("2021年的报告有哪些？", ["d.txt", "m.txt", "p.txt"]),
+    ],
+)
+def test_reports_are_selected_by_the_level_of_their_body_and_the_years_they_cover(
+    levels: ReportQA, question: str, sources: list[str]
+) -> None:
+    ans = levels.ask(question)
+    assert ans.answerable and ans.reason == "answered from the reports' metadata"
+    assert sorted(_cited_sources(ans)) == sources
+
+
+def test_a_yes_no_question_about_the_collection_is_answered_yes_first(levels: ReportQA) -> None:
+    assert levels.ask("有没有株洲的报告？").answer.startswith("有，")
+    town = levels.ask("有没有街道的报告？")  # no town is made of the question's words
+    assert not town.answerable and "有没有" not in town.answer
+
+
+def test_a_single_report_is_named_by_its_own_title_and_years(levels: ReportQA) -> None:
+    ans = levels.ask("哪份报告讲了好几年的工作？")
+    assert ans.answer.startswith("《湖南省人民政府关于2019—2021年法治政府建设情况的报告》")
+    title = levels.ask("芦淞区那份报告的标题是什么")
+    assert title.answer.startswith("《株洲市芦淞区人力资源和社会保障局2021年法治政府建设年度报告》")
+    assert _cited_sources(title) == ["d.txt"]
