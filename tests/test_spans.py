@@ -6,6 +6,7 @@ import pytest
 
 from bot.pipeline import ReportQA
 from bot.settings import Settings
+from bot.types import HistoryTurn
 from ingest.index import ingest
 from tests.conftest import fixture_qa
 
@@ -97,3 +98,17 @@ def test_each_side_of_a_comparison_is_a_short_run_of_clauses(sides: ReportQA) ->
     assert ans.answerable and {c.source for c in ans.citations} == {"yl.txt", "tx.txt"}
     limit = sides.extractive.params.side_max_chars
     assert all(len(c.quote) <= limit for c in ans.citations), [c.quote for c in ans.citations]
+
+
+def test_a_follow_up_of_single_characters_asks_for_the_word_they_make(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("joined"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）建议提案。"
+            "本年度本单位牵头承办人大代表建议3件、政协委员提案4件。此外，本单位共会办了7个区人大建议，9个区政协提案。\n"
+        },
+    )
+    first = "岳麓区人社局去年牵头办了多少人大建议和政协提案？"
+    assert "3件" in qa.ask(first).answer
+    ans = qa.ask("那会办的呢？", [HistoryTurn(role="user", content=first)])  # jieba cuts 会办 into 会 / 办
+    assert ans.answerable and "7个" in ans.answer and "3件" not in ans.answer

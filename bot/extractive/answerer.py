@@ -99,7 +99,7 @@ class ExtractiveAnswerer:
         weights = self._term_weights(data)
         entity = entity_words(query, data)
         # a question about a part of the report ("哪里做得还不够") also asks for that section's heading words
-        terms = asked_terms(section_words(query.focus), entity)
+        terms = asked_terms(section_words(query.focus), entity, known=lambda w: weights.df(w) > 0)
         if query.qtype == "name":
             # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
             terms = [t for t in terms if t not in TITLE_KINDS] or terms

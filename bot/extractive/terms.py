@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import math
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot import places
@@ -103,15 +104,20 @@ def entity_words(query: Query, data: IndexData) -> list[str]:
     return ent
 
 
-def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
+def asked_terms(text: str, entity_words: Sequence[str], known: Callable[[str], bool] | None = None) -> list[str]:
     """Content words of a question, without question words, entity names and years.
 
-    A phrase the question quotes (“五站调解”, 《…》) is kept whole: the asker copied it from the report.
+    A phrase the question quotes (“五站调解”, 《…》) is kept whole: the asker copied it from the report. With
+    `known` (is this string in the reports?), a question of no other content word takes two single characters
+    side by side that jieba left apart as one word, when the reports use them together ("那会办的呢" → 会办).
     """
     ent = {normalize(e) for e in entity_words}
     out: list[str] = [normalize(q) for q in re.findall(r"[“\"《「]([^”\"》」]{2,20})[”\"》」]", text)]
     out += [normalize(m) for m in re.findall(r"[0-9A-Za-z]+(?:[+＋/][0-9A-Za-z]+)+", text)]  # "3+3+8+N"
+    singles: list[str] = []
     for w in words(text):
+        if len(w) == 1 and w not in STOPWORDS and "\u4e00" <= w <= "\u9fa5":
+            singles.append(w)
         if (
             w in QUESTION_WORDS
             or w in STOPWORDS
@@ -125,6 +131,9 @@ def asked_terms(text: str, entity_words: Sequence[str]) -> list[str]:
             continue
         if w not in out:
             out.append(w)
+    if known and not out:  # (only then: a pair beside real words may be any two characters the reports hold)
+        norm = normalize(text)
+        out += [a + b for a, b in itertools.pairwise(singles) if a + b in norm and known(a + b)]
     # drop words contained in a longer asked word (jieba search mode yields both)
     return [w for w in out if not any(w != o and w in o and len(w) >= 2 for o in out)] or out
 
