@@ -8,8 +8,8 @@ holds a term on one scale, which the thresholds elsewhere compare against.
 from __future__ import annotations
 
 import functools
-import math
 import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
