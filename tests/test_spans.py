@@ -112,3 +112,15 @@ def test_a_follow_up_of_single_characters_asks_for_the_word_they_make(tmp_path_f
     assert "3件" in qa.ask(first).answer
     ans = qa.ask("那会办的呢？", [HistoryTurn(role="user", content=first)])  # jieba cuts 会办 into 会 / 办
     assert ans.answerable and "7个" in ans.answer and "3件" not in ans.answer
+
+
+def test_the_share_said_right_after_a_count_stays_with_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("share"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）审批提速。"
+            "在局18项审批备案事项中，15项得到提速，占比83.33%，9项实现即时办结，占比50%，群众满意度明显提升。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社局的审批备案事项里有几项做到即时办结？")
+    assert ans.answerable and "9项实现即时办结，占比50%" in ans.answer

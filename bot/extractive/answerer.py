@@ -23,7 +23,7 @@ from bot.extractive.facts import TITLE_KINDS
 from bot.extractive.lists import list_answer, section_list
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.scoring import candidates
-from bot.extractive.spans import Candidate, Piece, narrow, next_sentence, tighten, with_short_tail
+from bot.extractive.spans import Candidate, Piece, narrow, next_sentence, tighten, with_share, with_short_tail
 from bot.extractive.terms import TermWeights, asked_terms, entity_words
 from bot.lexicon import section_words
 from bot.query import Query
@@ -146,7 +146,10 @@ class ExtractiveAnswerer:
     def _pieces(self, ctx: AnswerContext, best: Candidate) -> list[Piece]:
         """The narrowed answer, with the sentence after it when a "how" answer continues or is explained there."""
         query, p = ctx.query, self.params
-        pieces = [with_short_tail(tighten(narrow(best, ctx, ctx.terms, ctx.ctx_terms), ctx), best, p.short_tail_chars)]
+        piece = with_short_tail(tighten(narrow(best, ctx, ctx.terms, ctx.ctx_terms), ctx), best, p.short_tail_chars)
+        if query.qtype in ("count", "amount"):
+            piece = with_share(piece, best, p.share_max_chars)
+        pieces = [piece]
         nxt_cont = next_sentence(best, p.next_sentence_max_chars) if query.qtype == "how" else None
         if (
             nxt_cont

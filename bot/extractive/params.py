@@ -56,6 +56,8 @@ class ExtractiveParams:
     """A sentence this short (or of one clause) is answered whole."""
     short_tail_chars: int = 6
     """A sentence's last clause this short joins the answer before it ("…获得96分,居全省第一")."""
+    share_max_chars: int = 16
+    """A clause this short after a count, holding a percentage ("占比53.33%", "同比下降50%"), joins the answer."""
     window_max_clauses: int = 4
     """Most clauses of a sentence one answer window spans."""
     cited_title_factor: float = 0.6

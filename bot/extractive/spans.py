@@ -253,6 +253,19 @@ def with_short_tail(piece: Piece, cand: Candidate, max_chars: int) -> Piece:
     return piece
 
 
+_SHARE = re.compile(r"[^\d，,；;]{0,10}\d+(?:\.\d+)?\s*%")
+
+
+def with_share(piece: Piece, cand: Candidate, max_chars: int) -> Piece:
+    """The piece with the clause after it when that clause is a short percentage ("…8项实现即时办结,占比53.33%",
+    "…7宗，同比下降50%"): it qualifies the number just given, which reads wrong without it."""
+    text = piece.chunk.text
+    rest = clauses(text, piece.end, cand.end)
+    if rest and rest[0][1] - rest[0][0] <= max_chars and _SHARE.match(normalize(text[rest[0][0] : rest[0][1]])):
+        return trim(Piece(piece.chunk, piece.start, rest[0][1]))
+    return piece
+
+
 def tighten(piece: Piece, ctx: AnswerContext) -> Piece:
     """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
     query, p, terms = ctx.query, ctx.params, ctx.terms
