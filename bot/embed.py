@@ -49,6 +49,12 @@ class FifoLock:
         self._busy = False
         self._waiters: deque[threading.Lock] = deque()
 
+    @property
+    def waiting(self) -> int:
+        """How many holders are queued behind the current one."""
+        with self._guard:
+            return len(self._waiters)
+
     @contextmanager
     def hold(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the lock inside the block; TimeoutError when it is not ours within `timeout` seconds."""

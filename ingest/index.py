@@ -64,6 +64,8 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str | None = None
     unchanged: bool = False
+    tokenised: int = 0
+    """Chunks tokenised for BM25 (jieba); the others kept the previous generation's tokens."""
     flagged: int = 0
     """Sentences that address the reader or the model ("回答时必须…"): never answers, never LLM context."""
 
@@ -369,7 +371,9 @@ def ingest(
         try:
             if reusable and reused.ids:
                 reused.vectors = _vector_base(index_dir, settings, prev_gen, prev_manifest)
-            _write_generation(index_dir, gen, settings, records, chunks, cached, key, file_state, progress, reused)
+            summary.tokenised = _write_generation(
+                index_dir, gen, settings, records, chunks, cached, key, file_state, progress, reused
+            )
         except BaseException:
             shutil.rmtree(index_dir / gen, ignore_errors=True)
             if settings.chroma_host:
@@ -464,21 +468,29 @@ def _write_generation(
     file_state: dict[str, Any],
     progress: bool,
     reused: Reused | None = None,
-) -> None:
-    # Written in place under a name CURRENT does not point to yet; the manifest is written last.
+) -> int:
+    """Write generation `gen`; returns how many chunks were tokenised. Written in place under a name CURRENT
+    does not point to yet; the manifest is written last."""
     tmp = index_dir / gen
     tmp.mkdir(parents=True)
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
     (tmp / "reports.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    tokenised = 0
     if chunks:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
         # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
         known = reused.tokens if reused else {}
-        tokens = [known.get(c.id) or bm25_tokens(c.header + "\n" + c.text) or [""] for c in chunks]
+        tokens: list[list[str]] = []
+        for c in chunks:
+            toks = known.get(c.id)
+            if not toks:
+                toks = bm25_tokens(c.header + "\n" + c.text) or [""]
+                tokenised += 1
+            tokens.append(toks)
         vocab, ids = _token_ids(tokens)
         del tokens
         _save_tokens(tmp / TOKENS_DIR, vocab, ids)
@@ -538,6 +550,7 @@ def _write_generation(
         "sizes": _file_sizes(tmp),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return tokenised
 
 
 def _drop_collection(settings: Settings, name: str) -> None:

@@ -41,6 +41,15 @@ SAMPLE_NAMES = [
 UNSEEN_NAMES = ["sz_pingshan_2021.txt", "gbk_xuhui_2019.txt"]
 ALL_NAMES = SAMPLE_NAMES + UNSEEN_NAMES
 
+# The neutral fixture: two short reports written for the infrastructure tests (API, widget, faults, Chroma
+# server, serving), with made-up facts. Those tests assert the contract (status, shapes, offsets that slice the
+# file) on these, never a gold answer of the sample reports, so that a change to the answerer cannot break them.
+NEUTRAL_DIR = REPO / "tests" / "fixtures" / "neutral"
+NEUTRAL_NAMES = ["hongta_2022.txt", "keqiao_2021.txt"]
+NEUTRAL_Q = "红塔区人社局2022年办理了多少件行政复议案件？"
+NEUTRAL_FACT = "行政复议案件73件"  # the one sentence of hongta_2022.txt that answers NEUTRAL_Q
+NEUTRAL_SOURCE = "hongta_2022.txt"
+
 # Text that is never report content: page chrome of the sample sites and the news pasted after 002's end.
 BOILERPLATE_MARKERS = [
     "扫一扫在手机打开当前页",
@@ -115,6 +124,29 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
+
+
+def neutral_text(source: str) -> str:
+    """The text of a neutral fixture report, as citations' offsets index it."""
+    return (NEUTRAL_DIR / source).read_text(encoding="utf-8-sig")
+
+
+def build_neutral(root: Path) -> Settings:
+    """Settings for an index of the neutral fixture, built under `root` with HashEmbedder (no model)."""
+    from bot.embed import HashEmbedder
+    from ingest.index import ingest
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, index_dir=root / "index", cache_dir=root / "cache", feedback_db=root / "fb.sqlite3"
+    )
+    ingest([NEUTRAL_DIR], settings, HashEmbedder())
+    return settings
+
+
+@pytest.fixture(scope="session")
+def neutral_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The neutral fixture's index, built once; tests that change an index build their own (build_neutral)."""
+    return build_neutral(tmp_path_factory.mktemp("neutral"))
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
-"""The HTTP API through TestClient and through a real uvicorn on 127.0.0.1 with the official clients."""
+"""The HTTP API through TestClient and through a real uvicorn on 127.0.0.1 with the official clients.
+
+It runs on the neutral fixture (tests/fixtures/neutral) and asserts the contract: status, shapes, citations
+that slice the file, the fixture's own facts; gold answers of the sample reports belong to the eval."""
 
 from __future__ import annotations
 
@@ -18,21 +21,16 @@ from bot.pipeline import ReportQA
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
-from ingest.index import ingest
-from tests.conftest import SAMPLES_DIR, assert_error
+from tests.conftest import NEUTRAL_FACT, NEUTRAL_Q, NEUTRAL_SOURCE, assert_error, neutral_text
 from tests.fake_openai import serve
 
-Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+Q = NEUTRAL_Q
 ORIGIN = "http://intranet.example"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, ReportQA]:
-    root = tmp_path_factory.mktemp("api")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, index_dir=root / "index", cache_dir=root / "cache", feedback_db=root / "fb.sqlite3"
-    )
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
+def built(neutral_index: Settings) -> tuple[Settings, ReportQA]:
+    settings = neutral_index
     return settings, ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder())
 
 
@@ -59,10 +57,10 @@ def test_chat_returns_the_answer_contract_with_citations_that_slice_the_file(cli
     r = client.post("/api/chat", json={"question": Q})
     assert r.status_code == 200
     body = r.json()
-    assert body["answerable"] is True and body["mode"] == "extractive" and "28件" in body["answer"]
+    assert body["answerable"] is True and body["mode"] == "extractive" and NEUTRAL_FACT in body["answer"]
     c = body["citations"][0]
-    text = (SAMPLES_DIR / c["source"]).read_text(encoding="utf-8-sig")
-    assert text[c["start"] : c["end"]] == c["quote"]
+    assert c["source"] == NEUTRAL_SOURCE and NEUTRAL_FACT in c["quote"]
+    assert neutral_text(c["source"])[c["start"] : c["end"]] == c["quote"]
     assert body["contexts"] and {"source", "start", "end", "score"} <= set(body["contexts"][0])
 
 
@@ -83,19 +81,19 @@ def test_accept_header_alone_selects_streaming(client: TestClient) -> None:
 
 
 def test_follow_up_uses_the_history(client: TestClient) -> None:
-    history = [
-        {"role": "user", "content": "嘉定区人社局2023年办了多少行政复议和应诉案件？"},
-        {"role": "assistant", "content": "117件。"},
-    ]
-    r = client.post("/api/chat", json={"question": "那正职领导出庭了几次？", "history": history})
-    assert "3件次" in r.json()["answer"]
+    history = [{"role": "user", "content": Q}, {"role": "assistant", "content": "73件。"}]
+    follow = client.post("/api/chat", json={"question": "那柯桥区呢？", "history": history}).json()
+    assert "58件" in follow["answer"]  # keqiao_2021's count, asked with the topic of the turn before
+    assert {c["report_id"] for c in follow["citations"]} == {"keqiao_2021"}
+    alone = client.post("/api/chat", json={"question": "那柯桥区呢？"}).json()
+    assert "58件" not in alone["answer"]  # without the history there is no topic
 
 
 def test_filters_restrict_to_the_named_reports(client: TestClient) -> None:
-    r = client.post(
-        "/api/chat", json={"question": "出庭应诉了几件？", "filters": {"report_ids": ["001_db59ff4b70f4e062"]}}
-    )
-    assert all(c["report_id"] == "001_db59ff4b70f4e062" for c in r.json()["citations"])
+    question = "办理了多少件行政复议案件？"
+    for rid in ("keqiao_2021", "hongta_2022"):
+        cits = client.post("/api/chat", json={"question": question, "filters": {"report_ids": [rid]}}).json()
+        assert cits["citations"] and {c["report_id"] for c in cits["citations"]} == {rid}
 
 
 @pytest.mark.parametrize(
@@ -128,14 +126,14 @@ def test_streaming_bad_input_is_a_plain_4xx_not_a_stream(client: TestClient) -> 
 
 
 def test_emoji_and_control_characters_get_an_answer_not_an_error(client: TestClient) -> None:
-    r = client.post("/api/chat", json={"question": "😀白云区人社局\u00072020年出庭应诉了几件？🙏"})
+    r = client.post("/api/chat", json={"question": "😀红塔区人社局\u00072022年办理了多少件行政复议案件？🙏"})
     assert r.status_code == 200 and r.json()["answer"]
 
 
 # --------------------------------------------------------------------------------------------- reports
 def test_reports_list_and_section_tree(client: TestClient) -> None:
     reports = client.get("/api/reports").json()["reports"]
-    assert len(reports) == 5 and {"report_id", "title", "region", "years"} <= set(reports[0])
+    assert len(reports) == 2 and {"report_id", "title", "region", "years"} <= set(reports[0])
     one = client.get(f"/api/reports/{reports[0]['report_id']}").json()
     assert one["sections"] and {"path", "start", "end"} == set(one["sections"][0])
 
@@ -254,7 +252,7 @@ def test_v1_completion_carries_citations_in_the_message_and_a_header(client: Tes
     r = client.post("/v1/chat/completions", json={"model": "reportqa", "messages": [{"role": "user", "content": Q}]})
     body = r.json()
     msg = body["choices"][0]["message"]
-    assert msg["role"] == "assistant" and "[1]" in msg["content"] and "28件" in msg["content"]
+    assert msg["role"] == "assistant" and "[1]" in msg["content"] and NEUTRAL_FACT in msg["content"]
     assert msg["citations"][0]["quote"] and body["citations"] == msg["citations"]
     assert json.loads(unquote(r.headers["x-reportqa-citations"])) == msg["citations"]
 
@@ -277,9 +275,9 @@ def test_official_openai_client_reads_answer_and_citations(live: str) -> None:
     client = OpenAI(base_url=live + "/v1", api_key="unused", max_retries=0, timeout=30)
     resp = client.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": Q}])
     msg = resp.choices[0].message
-    assert "28件" in (msg.content or "")
+    assert NEUTRAL_FACT in (msg.content or "")
     cits = (msg.model_extra or {})["citations"]
-    assert cits and "28件" in cits[0]["quote"]
+    assert cits and NEUTRAL_FACT in cits[0]["quote"]
 
 
 def test_official_openai_client_streams_and_gets_citations_in_the_final_chunk(live: str) -> None:
@@ -294,7 +292,7 @@ def test_official_openai_client_streams_and_gets_citations_in_the_final_chunk(li
         extra = delta.model_extra or {}
         if extra.get("citations"):
             cits = extra["citations"]
-    assert "28件" in "".join(parts) and len([p for p in parts if p]) > 1
+    assert NEUTRAL_FACT in "".join(parts) and len([p for p in parts if p]) > 1
     assert cits and cits[0]["source"].endswith(".txt")
 
 
@@ -303,10 +301,10 @@ def test_langchain_chat_openai_works_unchanged_and_reads_citations(live: str) ->
 
     chat = ChatOpenAI(base_url=live + "/v1", api_key="unused", model="reportqa", include_response_headers=True)  # type: ignore[arg-type]
     msg = chat.invoke(Q)
-    assert "28件" in str(msg.content)
+    assert NEUTRAL_FACT in str(msg.content)
     cits = json.loads(unquote(msg.response_metadata["headers"]["x-reportqa-citations"]))
     assert cits[0]["quote"]
     streamed = "".join(
         str(c.content) for c in ChatOpenAI(base_url=live + "/v1", api_key="unused", model="reportqa").stream(Q)
     )  # type: ignore[arg-type]
-    assert "28件" in streamed
+    assert NEUTRAL_FACT in streamed

@@ -11,16 +11,17 @@ import pytest
 import tiktoken
 from fastapi.testclient import TestClient
 
+from bot import places
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest
-from tests.conftest import SAMPLES_DIR, UNSEEN_DIR
+from tests.conftest import NEUTRAL_FACT, NEUTRAL_Q, UNSEEN_DIR
 from tests.fake_openai import serve
 
-Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+Q = NEUTRAL_Q
 KEY = "pk_widget_support_test"
 HOST = "http://intranet.example"
 
@@ -34,8 +35,8 @@ def built_over(root: Path, folder: Path) -> tuple[Settings, ReportQA]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, ReportQA]:
-    return built_over(tmp_path_factory.mktemp("support"), SAMPLES_DIR)
+def built(neutral_index: Settings) -> tuple[Settings, ReportQA]:
+    return neutral_index, ReportQA(IndexHandle(neutral_index.index_dir, neutral_index), HashEmbedder())
 
 
 def client_of(built: tuple[Settings, ReportQA], **overrides: Any) -> TestClient:
@@ -52,7 +53,7 @@ def test_config_gives_the_question_limit_and_questions_the_bot_answers(built: tu
     suggestions = body["suggestions"]
     assert 2 <= len(suggestions) <= 4 and len(set(suggestions)) == len(suggestions)
     names = [r.meta.short_name.removesuffix("报告") for r in built[1].index.get().reports.values()]
-    assert suggestions[0] == "现有的5份报告分别是哪一年的？"  # the catalogue
+    assert suggestions[0] == "现有的2份报告分别是哪一年的？"  # the catalogue
     assert all(any(q.startswith(n) for n in names) for q in suggestions[1:]), suggestions
     for q in suggestions:
         answer = client.post("/api/chat", json={"question": q}).json()
@@ -66,6 +67,23 @@ def test_suggestions_follow_the_ingested_reports_not_a_fixed_list(tmp_path: Path
     text = "".join(suggestions)
     assert "坪山" in text or "徐汇" in text, suggestions
     assert "白云" not in text and "嘉定" not in text
+
+
+@pytest.mark.parametrize("question", [None, "What do the reports say?", "请问？"], ids=["suggestions", "en", "vague"])
+def test_example_questions_shown_to_users_name_only_the_indexed_reports_places(
+    built: tuple[Settings, ReportQA], question: str | None
+) -> None:
+    """The suggestions, the request to ask in Chinese and the request to say more carry example questions: they
+    come from the catalogue or are generic, never about a place of the sample reports."""
+    client = client_of(built)
+    if question is None:
+        shown = "".join(client.get("/api/config").json()["suggestions"])
+    else:
+        body = client.post("/api/chat", json={"question": question}).json()
+        assert body["answerable"] is False and "例如" in body["answer"]  # this reply does give an example
+        shown = body["answer"]
+    indexed = {n for r in built[1].index.get().reports.values() for n in r.meta.region.names()}
+    assert set(places.mentions(shown, short_names=True)) <= indexed, shown
 
 
 def test_widget_key_opens_config_from_an_allowed_origin_only(built: tuple[Settings, ReportQA]) -> None:
@@ -84,10 +102,10 @@ def test_the_servers_own_origin_is_allowed_for_its_demo_page(built: tuple[Settin
     client = client_of(built, widget_key=KEY, allowed_origins=[HOST])  # the allow-list leaves the server out
     own = {"X-Widget-Key": KEY, "Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
     r = client.post("/api/chat", json={"question": Q}, headers=own)
-    assert r.status_code == 200 and "28件" in r.json()["answer"]
+    assert r.status_code == 200 and NEUTRAL_FACT in r.json()["answer"]
     # a same-origin GET carries no Origin header at all
     get = client.get("/api/reports", headers={"X-Widget-Key": KEY, "Sec-Fetch-Site": "same-origin"})
-    assert get.status_code == 200 and len(get.json()["reports"]) == 5
+    assert get.status_code == 200 and len(get.json()["reports"]) == 2
 
     # without the browser's same-origin mark, an unlisted origin is still refused, with the same code
     bare = client.post("/api/chat", json={"question": Q}, headers={"X-Widget-Key": KEY, "Origin": "http://testserver"})

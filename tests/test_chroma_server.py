@@ -2,7 +2,8 @@
 
 One setting (`chroma_host`) switches the index from embedded Chroma to the server; everything else (the
 generation folders, BM25 on disk, the CURRENT pointer) stays the same, so several workers sharing
-`index_dir` see a re-ingest whichever Chroma they use.
+`index_dir` see a re-ingest whichever Chroma they use. It runs on the neutral fixture (tests/fixtures/neutral),
+whose made-up facts the tests edit: no gold answer of the sample reports is asserted here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_NAMES
 
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
@@ -26,13 +26,14 @@ from bot.store import IndexHandle, chroma_client, collection_name, read_current
 from bot.types import Answer
 from ingest.index import ingest
 from ingest.load import load_report
+from tests.conftest import NEUTRAL_DIR, NEUTRAL_NAMES, NEUTRAL_Q, NEUTRAL_SOURCE
 
 MakeSettings = Callable[..., Settings]
-QUESTION = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
-SOURCE = "000_31e41020e1499160.txt"
-FACT_FROM = "行政机关负责人出庭28件"
-FACT_TO = "行政机关负责人出庭29件"
-OTHER = "003_a5f592639eb2b6b4.txt"
+QUESTION = NEUTRAL_Q
+SOURCE = NEUTRAL_SOURCE
+FACT_FROM = "行政复议案件73件"
+FACT_TO = "行政复议案件74件"
+OTHER = "keqiao_2021.txt"
 STARTUP_SECONDS = 30
 
 
@@ -52,6 +53,12 @@ def chroma_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield port
     finally:
         _stop(proc)
+
+
+@pytest.fixture
+def reports_dir(tmp_path: Path) -> Path:
+    """A writable copy of the neutral fixture reports."""
+    return Path(shutil.copytree(NEUTRAL_DIR, tmp_path / "reports"))
 
 
 @pytest.fixture
@@ -85,7 +92,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _assert_cites(ans: Answer, fact: str, reports_dir: Path) -> None:
     assert ans.answerable, ans.answer
-    assert fact.removeprefix("行政机关负责人出庭") in ans.answer
+    assert fact.removeprefix("行政复议案件") in ans.answer
     assert ans.citations, ans.answer
     for c in ans.citations:
         assert load_report(reports_dir / c.source).text[c.start : c.end] == c.quote
@@ -97,7 +104,7 @@ def test_server_mode_ingests_vectors_into_the_server_and_answers_with_citations(
 ) -> None:
     summary = ingest([reports_dir], server_settings, HashEmbedder())
     gen = summary.generation
-    assert gen is not None and summary.reports == len(SAMPLE_NAMES) and summary.errors == []
+    assert gen is not None and summary.reports == len(NEUTRAL_NAMES) and summary.errors == []
     # the vectors live in the server, not in the generation folder
     assert not (server_settings.index_dir / gen / "chroma").exists()
     name = collection_name(server_settings, gen)
@@ -125,8 +132,8 @@ def test_embedded_and_server_modes_retrieve_the_same_chunks(
     assert a.index.get().manifest["chroma"] == "embedded" and b.index.get().manifest["chroma"] == "server"
     for question in (
         QUESTION,
-        "两江新区2020年受理了多少劳动争议案件？",
-        "海珠区碰到老板欠薪跑路，人社和公安怎么配合的？",
+        "柯桥区人社局2021年举办了多少场线上招聘会？",
+        "法治宣传活动发放了多少份资料？",
     ):
         da, db = a.index.get(), b.index.get()
         assert [p for p, _ in a.retriever.dense_ranking(da, question, None)][:5] == [
@@ -149,7 +156,7 @@ def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_coll
     _edit(reports_dir / SOURCE, FACT_FROM, FACT_TO)
     second_summary = ingest([reports_dir], server_settings, HashEmbedder())
     second = second_summary.generation
-    assert second != first and (second_summary.parsed, second_summary.reused) == (1, len(SAMPLE_NAMES) - 1)
+    assert second != first and (second_summary.parsed, second_summary.reused) == (1, len(NEUTRAL_NAMES) - 1)
     assert read_current(server_settings.index_dir) == second
     for qa in workers:  # both workers reload on their next request, and agree with the files
         assert qa.index.get().generation == second
@@ -159,7 +166,7 @@ def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_coll
     assert _generations(server_settings.index_dir) == {first, second}
     assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (first, second)}
 
-    _edit(reports_dir / OTHER, "一是强化法治建设统筹协调力度", "一是全面强化法治建设统筹协调力度")
+    _edit(reports_dir / OTHER, "举办线上招聘会27场", "举办线上招聘会28场")
     third = ingest([reports_dir], server_settings, HashEmbedder()).generation
     assert _generations(server_settings.index_dir) == {second, third}
     assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (second, third)}
@@ -206,7 +213,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_chroma_server_down_readiness_false_answers_continue_then_recovery(
-    make_settings: MakeSettings, tmp_path: Path
+    make_settings: MakeSettings, reports_dir: Path, tmp_path: Path
 ) -> None:
     from fastapi.testclient import TestClient
 
@@ -216,20 +223,16 @@ def test_chroma_server_down_readiness_false_answers_continue_then_recovery(
     proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")
     try:
         settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, collection_prefix="down")
-        reports = tmp_path / "reports"
-        reports.mkdir()
-        for name in SAMPLE_NAMES:
-            shutil.copyfile(Path("data/reports") / name, reports / name)
-        ingest([reports], settings, HashEmbedder())
+        ingest([reports_dir], settings, HashEmbedder())
         client = TestClient(create_app(settings, qa=_qa(settings)))
         assert client.get("/readyz").status_code == 200
         _stop(proc)  # the Chroma server goes away
         r = client.post("/api/chat", json={"question": QUESTION})
-        assert r.status_code == 200 and "28件" in r.json()["answer"]  # BM25 keeps answering
+        assert r.status_code == 200 and FACT_FROM in r.json()["answer"]  # BM25 keeps answering
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["ready"] is False and "unavailable" in ready.json()["degraded"]
         proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")  # and comes back
-        assert "28件" in client.post("/api/chat", json={"question": QUESTION}).json()["answer"]
+        assert FACT_FROM in client.post("/api/chat", json={"question": QUESTION}).json()["answer"]
         assert client.get("/readyz").status_code == 200
     finally:
         _stop(proc)

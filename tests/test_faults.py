@@ -7,27 +7,31 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.embed import HashEmbedder
+from bot.embed import HashEmbedder, make_embedder
 from bot.errors import EmbeddingError, IndexCorrupted, IndexNotFound
 from bot.pipeline import ReportQA
 from bot.server import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle, load_generation, read_current
 from ingest.index import ingest
-from tests.conftest import REPO, SAMPLE_NAMES, SAMPLES_DIR
+from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_NAMES, NEUTRAL_Q, NEUTRAL_SOURCE, REPO, build_neutral
+from tests.fake_openai import HOLD_LIMIT, ScriptedOpenAI, serve
 
-Q = "嘉定区人社局2023年办了多少行政复议和应诉案件？"
+Q = NEUTRAL_Q
 
 
-def _env(index: Path, cache: Path) -> dict[str, str]:
+def _env(settings: Settings) -> dict[str, str]:
+    """The environment of a `python -m ingest` process with these settings' index, cache and embedder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPORTQA_")}
-    env.update({"REPORTQA_INDEX_DIR": str(index), "REPORTQA_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)})
+    env.update({"REPORTQA_INDEX_DIR": str(settings.index_dir), "REPORTQA_CACHE_DIR": str(settings.cache_dir)})
+    env.update({"REPORTQA_EMBEDDING_BASE_URL": str(settings.embedding_base_url), "PYTHONPATH": str(REPO)})
+    env["REPORTQA_EMBEDDING_MODEL"] = settings.embedding_model
     return env
 
 
@@ -37,63 +41,53 @@ def _generations(index: Path) -> set[str]:
 
 def test_kill_9_during_an_ingest_leaves_the_old_index_and_the_next_ingest_completes(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    reports.mkdir()
-    for name in SAMPLE_NAMES:
-        shutil.copyfile(SAMPLES_DIR / name, reports / name)
+    shutil.copytree(NEUTRAL_DIR, reports)
     index = tmp_path / "index"
-    # a good index first (the shared embedding cache makes this quick)
-    warm = REPO / ".data" / "cache"
-    subprocess.run([sys.executable, "-m", "ingest", str(reports), "-q"], env=_env(index, warm), check=True, cwd=REPO)
-    good = read_current(index)
-    assert good
-    # then a change, ingested with an empty cache (tens of seconds of embedding) and killed half-way
-    with open(reports / SAMPLE_NAMES[1], "a", encoding="utf-8") as f:
-        f.write("\n四、补充说明\n本局2023年新增调解员12名。\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest", str(reports), "-q"],
-        env=_env(index, tmp_path / "cold-cache"),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline and len(_generations(index)) < 2:  # the new generation is being written
-        time.sleep(0.1)
-    time.sleep(1.0)
-    assert proc.poll() is None, "the ingest finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    # the previous generation is still the current one, and it answers
-    assert read_current(index) == good
-    settings = Settings(_env_file=None, index_dir=index, use_dense=False)  # type: ignore[call-arg]
-    qa = ReportQA(IndexHandle(index, settings, with_dense=False), None)
-    assert "117件" in qa.ask(Q).answer
-    # the next ingest completes, switches, and sweeps the half-written generation away
-    done = subprocess.run(
-        [sys.executable, "-m", "ingest", str(reports), "-q"],
-        env=_env(index, warm),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    ingest_cmd = [sys.executable, "-m", "ingest", str(reports), "-q"]
+    # the ingests embed through the scripted endpoint, which can hold its reply: the second ingest is then
+    # known to be half-way (its generation written up to the vectors) when it is killed
+    server = ScriptedOpenAI()
+    with serve(server.app) as url:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            index_dir=index,
+            cache_dir=tmp_path / "cache",
+            embedding_base_url=url + "/v1",
+            embedding_model="scripted",
+        )
+        ingest([reports], settings, make_embedder(settings))  # the good index (in this process: quicker)
+        good = read_current(index)
+        assert good
+        with open(reports / NEUTRAL_SOURCE, "a", encoding="utf-8") as f:
+            f.write("\n四、补充说明\n\n本局2022年新增调解员12名。\n")
+        server.embed_asked.clear()
+        server.embed_hold = threading.Event()
+        proc = subprocess.Popen(
+            ingest_cmd, env=_env(settings), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            assert server.embed_asked.wait(HOLD_LIMIT), "the ingest never asked for the new chunks' vectors"
+            assert proc.poll() is None and len(_generations(index)) == 2  # waiting for them, half-written
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        finally:
+            server.embed_hold.set()
+        # the previous generation is still the current one, and it answers
+        assert read_current(index) == good
+        bm25 = settings.model_copy(update={"use_dense": False})
+        assert NEUTRAL_FACT in ReportQA(IndexHandle(index, bm25, with_dense=False), None).ask(Q).answer
+        # the next ingest completes, switches, and sweeps the half-written generation away
+        server.embed_hold = None
+        ingest([reports], settings, make_embedder(settings))
     assert read_current(index) != good
     assert len(_generations(index)) <= 2
-    assert (
-        "12名"
-        in ReportQA(IndexHandle(index, settings, with_dense=False), None)
-        .ask("嘉定区人社局2023年新增调解员多少名？")
-        .answer
-    )
+    added = ReportQA(IndexHandle(index, bm25, with_dense=False), None).ask("红塔区人社局2022年新增调解员多少名？")
+    assert "12名" in added.answer
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> Settings:
-    settings = Settings(
-        _env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", feedback_db=tmp_path / "f.db"
-    )  # type: ignore[call-arg]
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
-    return settings
+    return build_neutral(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -116,12 +110,12 @@ def test_damaged_index_gives_a_clear_error_and_rebuild_recovers(built: Settings,
     client = TestClient(app)
     if damage == "delete_chroma":
         # the vector store is gone: answers keep coming from BM25, and readiness says what is degraded
-        assert "117件" in client.post("/api/chat", json={"question": Q}).json()["answer"]
+        assert NEUTRAL_FACT in client.post("/api/chat", json={"question": Q}).json()["answer"]
         ready = client.get("/readyz").json()
         # the open store may still serve from memory; when it fails, readiness goes false and says why
         assert ready["ready"] is ("degraded" not in ready)
         assert "degraded" not in ready or "unavailable" in ready["degraded"]
-        ingest([SAMPLES_DIR], built, HashEmbedder(), rebuild=True)
+        ingest([NEUTRAL_DIR], built, HashEmbedder(), rebuild=True)
         assert (
             "degraded"
             not in TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), HashEmbedder())))
@@ -138,15 +132,15 @@ def test_damaged_index_gives_a_clear_error_and_rebuild_recovers(built: Settings,
     r = client.post("/api/chat", json={"question": Q})
     assert r.status_code == 503 and r.json()["error"]["code"] in ("index_corrupted", "index_not_found")
     # rebuild recovers
-    ingest([SAMPLES_DIR], built, HashEmbedder(), rebuild=True)
-    assert "117件" in ReportQA(IndexHandle(built.index_dir, built), HashEmbedder()).ask(Q).answer
+    ingest([NEUTRAL_DIR], built, HashEmbedder(), rebuild=True)
+    assert NEUTRAL_FACT in ReportQA(IndexHandle(built.index_dir, built), HashEmbedder()).ask(Q).answer
 
 
 def test_plain_reingest_over_a_damaged_index_rebuilds_instead_of_crashing(built: Settings) -> None:
     gen = built.index_dir / str(read_current(built.index_dir))
     (gen / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
-    summary = ingest([SAMPLES_DIR], built, HashEmbedder())
-    assert summary.parsed == 5 and not summary.unchanged
+    summary = ingest([NEUTRAL_DIR], built, HashEmbedder())
+    assert summary.parsed == len(NEUTRAL_NAMES) and not summary.unchanged
     assert load_generation(built.index_dir, built).chunks
 
 
@@ -173,12 +167,12 @@ def test_vector_side_down_keeps_answering_from_bm25_readiness_false_then_recover
     emb = FailingQueryEmbedder()
     client = TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), emb)))
     r = client.post("/api/chat", json={"question": Q})
-    assert r.status_code == 200 and "117件" in r.json()["answer"]
+    assert r.status_code == 200 and NEUTRAL_FACT in r.json()["answer"]
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["ready"] is False
     assert "connection refused" in ready.json()["degraded"]
     emb.down = False  # the server is back
-    assert "117件" in client.post("/api/chat", json={"question": Q}).json()["answer"]
+    assert NEUTRAL_FACT in client.post("/api/chat", json={"question": Q}).json()["answer"]
     assert client.get("/readyz").json() == {**client.get("/readyz").json(), "ready": True}
     assert client.get("/readyz").status_code == 200
 

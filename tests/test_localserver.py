@@ -7,6 +7,7 @@ The engine here is a small scripted implementation of `ChatEngine` that answers 
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -24,18 +25,19 @@ from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest
-from tests.conftest import SAMPLES_DIR
-from tests.fake_openai import block_with, serve
+from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_Q
+from tests.fake_openai import HOLD_LIMIT, block_with, serve
 
 
 class ScriptedEngine:
-    """Answers `script(messages)` in llama.cpp's shapes; streams one character per chunk, `pause` s apart."""
+    """Answers `script(messages)` in llama.cpp's shapes; streams one character per chunk. An `endless` engine
+    streams filler after the script until the client goes away (or HOLD_LIMIT s, a safety net)."""
 
     model_id = "scripted-local"
 
-    def __init__(self, script: Callable[[list[dict[str, Any]]], str], pause: float = 0.0):
+    def __init__(self, script: Callable[[list[dict[str, Any]]], str], endless: bool = False):
         self.script = script
-        self.pause = pause
+        self.endless = endless
         self.bodies: list[dict[str, Any]] = []
         self.stopped = threading.Event()
 
@@ -55,8 +57,11 @@ class ScriptedEngine:
         if on_chunk({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": None}}]}):
             self.stopped.set()
             return None
-        for ch in text:
-            time.sleep(self.pause)
+        stop = time.monotonic() + HOLD_LIMIT
+        filler = itertools.takewhile(lambda _: time.monotonic() < stop, itertools.repeat("很"))
+        for ch in itertools.chain(text, filler if self.endless else ()):
+            if self.endless:
+                time.sleep(0.01)  # pacing only: the stream ends when the client goes away
             if on_chunk({**head, "choices": [{"index": 0, "delta": {"content": ch}, "finish_reason": None}]}):
                 self.stopped.set()
                 return None
@@ -97,21 +102,21 @@ def test_a_request_without_messages_is_a_400() -> None:
 
 
 def test_a_client_that_goes_away_stops_the_generation() -> None:
-    engine = ScriptedEngine(lambda _m: "很长的回答" * 100, pause=0.02)  # 500 chunks: 10 s
+    engine = ScriptedEngine(lambda _m: "很长的回答", endless=True)  # only the client going away ends it
     with serve(create_local_app(engine)) as url:
         body = {"messages": [{"role": "user", "content": "x"}], "stream": True}
         with httpx.stream("POST", url + "/v1/chat/completions", json=body) as r:
             next(r.iter_lines())
-        assert engine.stopped.wait(5.0)
+        assert engine.stopped.wait(HOLD_LIMIT)
 
 
 def test_the_bot_answers_through_the_local_endpoint_with_langchain(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
+    ingest([NEUTRAL_DIR], settings, HashEmbedder())
 
     def script(messages: list[dict[str, Any]]) -> str:
-        n = (block_with(messages, "负责人出庭28件") or (1, ""))[0]
-        return f"2020年行政机关负责人出庭28件[{n}]。"
+        n = (block_with(messages, NEUTRAL_FACT) or (1, ""))[0]
+        return f"2022年办理{NEUTRAL_FACT}[{n}]。"
 
     engine = ScriptedEngine(script)
     with serve(create_local_app(engine, key="k")) as url:
@@ -121,10 +126,10 @@ def test_the_bot_answers_through_the_local_endpoint_with_langchain(tmp_path: Pat
         qa = ReportQA(
             IndexHandle(settings.index_dir, llm_settings), HashEmbedder(), llm=make_llm_answerer(llm_settings)
         )
-        events = list(qa.stream("白云区人社局2020年行政机关负责人出庭应诉了几件？"))
+        events = list(qa.stream(NEUTRAL_Q))
     final = events[-1][1]
-    assert final.mode == "generative" and "28件" in final.answer
-    assert final.citations and "28件" in final.citations[0].quote
+    assert final.mode == "generative" and NEUTRAL_FACT in final.answer
+    assert final.citations and NEUTRAL_FACT in final.citations[0].quote
     assert sum(1 for kind, _ in events if kind == "delta") > 3
 
 

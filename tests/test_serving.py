@@ -35,11 +35,17 @@ from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn
 from ingest.index import ingest
-from tests.conftest import REPO, SAMPLES_DIR, assert_error
-from tests.fake_openai import ScriptedOpenAI, serve
+from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_Q, REPO, assert_error, build_neutral
+from tests.fake_openai import ScriptedOpenAI, block_with, serve
 from tests.test_faults import FailingQueryEmbedder
 
-Q = "白云区人社局2020年行政机关负责人出庭应诉了几件？"
+Q = NEUTRAL_Q
+
+
+def cites_the_fact(messages: list[dict[str, Any]]) -> str:
+    """The scripted model's answer to Q: the fixture's fact, citing the block that holds it."""
+    n = (block_with(messages, NEUTRAL_FACT) or (1, ""))[0]
+    return f"红塔区人社局2022年办理{NEUTRAL_FACT}[{n}]。"
 
 
 class RecordingEmbedder(HashEmbedder):
@@ -55,13 +61,8 @@ class RecordingEmbedder(HashEmbedder):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("serving")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, index_dir=root / "index", cache_dir=root / "cache", feedback_db=root / "fb.sqlite3"
-    )
-    ingest([SAMPLES_DIR], settings, HashEmbedder())
-    return settings
+def built(neutral_index: Settings) -> Settings:
+    return neutral_index
 
 
 def client_for(settings: Settings, embedder: HashEmbedder | None = None, **overrides: Any) -> TestClient:
@@ -106,7 +107,7 @@ def test_fifo_lock_hands_itself_to_waiters_in_arrival_order() -> None:
             t = threading.Thread(target=wait_then_record, args=(i,))
             t.start()
             threads.append(t)
-            while len(lock._waiters) < i + 1:  # each waiter queued before the next one starts
+            while lock.waiting < i + 1:  # each waiter queued before the next one starts
                 threading.Event().wait(0.001)
     for t in threads:
         t.join(timeout=30)
@@ -309,13 +310,13 @@ def test_a_spent_budget_answers_from_bm25_with_a_reason(built: Settings) -> None
         spent.deadline = time.monotonic() - 1  # as if the request had waited its budget out
         ans = qa.ask(Q)
     assert emb.queries == []  # no dense query once the budget is spent
-    assert "28件" in ans.answer and ans.mode == "extractive"
+    assert NEUTRAL_FACT in ans.answer and ans.mode == "extractive"
     assert ans.reason and "time budget" in ans.reason and "BM25 alone" in ans.reason
     assert "time budget" not in (qa.ask(Q).reason or "")  # a fresh request has its own budget
 
 
 def test_a_spent_budget_never_calls_the_llm(built: Settings) -> None:
-    server = ScriptedOpenAI(lambda _m: "白云区出庭28件[1]。")
+    server = ScriptedOpenAI(cites_the_fact)
     with serve(server.app) as url:
         settings = built.model_copy(update={"llm_base_url": url + "/v1", "llm_model": "scripted", "llm_timeout": 10.0})
         qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), llm=make_llm_answerer(settings))
@@ -342,7 +343,7 @@ def test_a_waiter_leaves_the_fifo_queue_when_its_wait_runs_out() -> None:
         t = threading.Thread(target=impatient)
         t.start()
         t.join(timeout=30)
-        assert outcome == ["gave up"] and not lock._waiters
+        assert outcome == ["gave up"] and lock.waiting == 0
     with lock.hold(timeout=0.01):  # and the lock is free again once its holder is done
         outcome.append("held")
     assert outcome == ["gave up", "held"]
@@ -381,13 +382,17 @@ def test_the_dense_query_is_skipped_only_when_bm25_is_decisive(built: Settings) 
 
 
 # --------------------------------------------------------------------------------------------- workers
-def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(built: Settings) -> None:
+def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(tmp_path: Path) -> None:
     assert Settings(_env_file=None).workers == min(2, os.cpu_count() or 1)  # type: ignore[call-arg]
     emb = RecordingEmbedder()
-    server_module._SUGGESTIONS.clear()
-    with TestClient(create_app(built, qa=ReportQA(IndexHandle(built.index_dir, built), emb))):
-        # the startup has loaded the index, probed the embedder and made the suggested questions
-        assert server_module.PROBE_TEXT in emb.queries and server_module._SUGGESTIONS
+    settings = build_neutral(tmp_path)  # an index of its own: no suggestions made for it yet
+    qa = ReportQA(IndexHandle(settings.index_dir, settings), emb, dense_skip=False)  # every question embedded
+    with TestClient(create_app(settings, qa=qa)) as client:
+        # the startup has loaded the index, probed the embedder and tried the suggested questions
+        assert emb.queries[0] == server_module.PROBE_TEXT
+        made = list(emb.queries)
+        suggestions = client.get("/api/config").json()["suggestions"]
+    assert suggestions and set(suggestions[1:]) <= set(made)  # the first one, about the catalogue, needs no search
 
 
 def test_the_widgets_history_always_fits_the_servers_caps() -> None:
@@ -399,17 +404,18 @@ def test_the_widgets_history_always_fits_the_servers_caps() -> None:
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["ask", "stream"])
 def test_the_llm_call_is_bounded_by_what_is_left_of_the_budget(built: Settings, streamed: bool) -> None:
-    def slow_model(_m: list[dict[str, Any]]) -> str:
-        time.sleep(3)
-        return "白云区出庭28件[1]。"
-
-    server = ScriptedOpenAI(slow_model)
+    server = ScriptedOpenAI(cites_the_fact)
+    server.hold = threading.Event()  # the model answers only once the test lets it: past any budget
     with serve(server.app) as url:
         settings = built.model_copy(update={"llm_base_url": url + "/v1", "llm_model": "scripted", "llm_timeout": 30.0})
         llm = make_llm_answerer(settings)
         qa = ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), llm=llm, budget_s=1.0)
-        ans = list(qa.stream(Q))[-1][1] if streamed else qa.ask(Q)
-    assert server.requests and ans.mode == "extractive" and "28件" in ans.answer
+        try:
+            ans = list(qa.stream(Q))[-1][1] if streamed else qa.ask(Q)
+            assert server.requests and server.replied == 0  # answered while the model still held its reply
+        finally:
+            server.hold.set()
+    assert ans.mode == "extractive" and NEUTRAL_FACT in ans.answer
     assert "Timeout" in (ans.reason or "")  # the LLM call gave up when the budget did, not after llm_timeout
 
 
@@ -418,9 +424,14 @@ def test_a_remote_embedder_is_waited_for_only_as_long_as_the_budget(tmp_path: Pa
     with serve(server.app) as url:
         settings = Settings(_env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
         remote = OpenAIEmbedder(url + "/v1", "scripted", None)
-        ingest([SAMPLES_DIR], settings, remote)
-        server.embed_delay = 3.0  # now the endpoint takes 3 s a query, past a 1 s budget
+        ingest([NEUTRAL_DIR], settings, remote)
+        server.embed_asked.clear()
+        server.embed_hold = threading.Event()  # now the endpoint answers a query only once the test lets it
         qa = ReportQA(IndexHandle(settings.index_dir, settings), remote, dense_skip=False, budget_s=1.0)
-        ans = qa.ask(Q)
-    assert "28件" in ans.answer  # answered from BM25
+        try:
+            ans = qa.ask(Q)
+            assert server.embed_asked.is_set()  # the query's vector was asked for, and not waited for
+        finally:
+            server.embed_hold.set()
+    assert NEUTRAL_FACT in ans.answer  # answered from BM25
     assert ans.reason and "time budget" in ans.reason and "BM25 alone" in ans.reason

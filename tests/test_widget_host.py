@@ -23,16 +23,18 @@ from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from bot.server import create_app
 from tests import test_widget as base
-from tests.fake_openai import free_port, serve
+from tests.conftest import NEUTRAL_DIR
+from tests.fake_openai import HOLD_LIMIT, free_port, serve
 
-# the browser, the app over the sample reports and a fresh page, shared with tests/test_widget.py
+# the browser, the app over the neutral fixture and a fresh page, shared with tests/test_widget.py
 browser, env, page = base.browser, base.env, base.page
 ARTIFACTS, QUESTION, ROOT, WIDGET_KEY = base.ARTIFACTS, base.QUESTION, base.ROOT, base.WIDGET_KEY
+FACT, FOLLOW_UP = base.FACT, base.FOLLOW_UP
 Browser, Page, expect = base.Browser, base.Page, base.expect
 ask, chat_requests, contract, open_widget = base.ask, base.chat_requests, base.contract, base.open_widget
 
 REPO = Path(__file__).resolve().parents[1]
-HAIZHU = "海珠区人社局2017年在“加强组织领导”方面做了哪些工作？"
+EMPHASIS = "柯桥区人社局2021年举办了多少场线上招聘会？"  # answered from a sentence in **Markdown emphasis**
 
 # the two pages of the issue: a transformed body on a long page, and "*" rules every element inherits from
 STYLES = {
@@ -121,7 +123,7 @@ def test_widget_stays_in_view_on_a_long_page_with_a_transformed_body(page: Page,
 
     bubble.click()
     assert in_viewport(page.locator(".rqa-panel").bounding_box())
-    expect(ask(page, QUESTION).locator(".rqa-answer")).to_contain_text("28件")
+    expect(ask(page, QUESTION).locator(".rqa-answer")).to_contain_text(FACT)
     shot(page, "widget-transformed-body.png")
 
 
@@ -140,7 +142,7 @@ def test_inherited_host_css_and_a_covering_layer_do_not_reach_the_widget(page: P
     assert computed(page, ".rqa-answer", "color") == "rgb(31, 39, 51)"  # ours, despite the page's !important
     expect(answer.locator(".rqa-chip").first).to_be_visible()
     answer.locator(".rqa-chip").first.click()  # above the cover too
-    expect(page.locator(".rqa-passage mark")).to_contain_text("28件")
+    expect(page.locator(".rqa-passage mark")).to_contain_text(FACT)
     shot(page, "widget-hostile-css.png")
 
 
@@ -195,7 +197,7 @@ def test_demo_page_works_when_the_allow_list_leaves_out_the_servers_own_origin(
     expect(page.locator("#report-list li[data-report-id] a")).to_have_text(titles)  # the catalogue, not HTML
     answer = ask(page, QUESTION)
     answer.locator(".rqa-chip").first.click()
-    expect(page.locator(".rqa-passage mark")).to_contain_text("28件")
+    expect(page.locator(".rqa-passage mark")).to_contain_text(FACT)
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -277,7 +279,7 @@ def test_suggested_questions_come_from_the_reports_and_get_answers(page: Page, e
 
 @pytest.fixture
 def slow_site() -> Iterator[dict[str, Any]]:
-    """A scripted /api/chat that sends one delta and then holds the stream open (10 s at most)."""
+    """A scripted /api/chat that sends one delta and then holds the stream open until the client goes away."""
     app = FastAPI()
     closed = threading.Event()
 
@@ -298,7 +300,7 @@ def slow_site() -> Iterator[dict[str, Any]]:
         async def events() -> AsyncIterator[str]:
             try:
                 yield 'event: delta\ndata: {"text": "根据报告，第一段"}\n\n'
-                for _ in range(100):
+                for _ in range(int(HOLD_LIMIT / 0.1)):  # until the widget hangs up (HOLD_LIMIT: a safety net)
                     if await request.is_disconnected():
                         break
                     await asyncio.sleep(0.1)
@@ -340,7 +342,7 @@ def test_persist_local_keeps_the_conversation_in_a_new_tab(browser: Browser, sit
         second = context.new_page()  # a new tab: sessionStorage would start empty
         open_widget(second, host_url(sites, attrs={"persist": "local"}))
         expect(second.locator(".rqa-msg--user .rqa-bubble-text")).to_have_text([QUESTION])
-        expect(second.locator(".rqa-msg--bot .rqa-answer")).to_contain_text("28件")
+        expect(second.locator(".rqa-msg--bot .rqa-answer")).to_contain_text(FACT)
 
         plain = context.new_page()  # without the attribute, a tab keeps its conversation to itself
         open_widget(plain, host_url(sites))
@@ -368,18 +370,18 @@ def test_color_and_position_attributes_restyle_the_widget(page: Page, sites: dic
 def test_passage_drops_markdown_and_shows_the_section_path_as_the_report_writes_it(
     page: Page, env: dict[str, Any]
 ) -> None:
-    expected = contract(page, env["base_url"], HAIZHU)
+    expected = contract(page, env["base_url"], EMPHASIS)
     cite = expected["citations"][0]
-    raw = (REPO / "data" / "reports" / cite["source"]).read_text(encoding="utf-8-sig")
+    raw = (NEUTRAL_DIR / cite["source"]).read_text(encoding="utf-8-sig")
     passage = page.request.get(
         f"{env['base_url']}/api/reports/{cite['report_id']}/passage?start={cite['start']}&end={cite['end']}"
     ).json()
     assert "**" in passage["section_text"]  # the report itself carries Markdown emphasis
-    assert any(part.startswith("（一）") for part in cite["section"])  # full-width, as in the file
+    assert any(part.startswith("（二）") for part in cite["section"])  # full-width, as in the file
     assert all(part.rstrip("…") in raw for part in cite["section"])
 
     open_widget(page, env["base_url"] + "/")
-    answer = ask(page, HAIZHU)
+    answer = ask(page, EMPHASIS)
     expect(answer.locator(".rqa-source").first).to_contain_text(" › ".join(cite["section"]))
     answer.locator(".rqa-chip").first.click()
     body = page.locator(".rqa-passage-body")
@@ -404,7 +406,7 @@ def test_a_failed_feedback_note_goes_once_requests_work_again(page: Page, env: d
     status = first.locator(".rqa-feedback-status")
     expect(status).to_have_text("反馈提交失败：无法连接到问答服务，请检查网络后重试。")
     page.unroute("**/api/feedback")
-    ask(page, "那嘉定区呢？")
+    ask(page, FOLLOW_UP)
     expect(status).to_have_text("")  # recovered: the failure is not left behind
     first.locator(".rqa-fb[data-rating='up']").click()
     expect(status).to_have_text("感谢反馈")
