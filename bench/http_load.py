@@ -3,7 +3,9 @@
 Starts `python -m bot serve` in a subprocess against the index built by `make run` (.data/index). Each level
 sends distinct questions (the tune, reworded and held-out sets, deduplicated, each question sent once per
 run), so that the query-vector cache never flatters the figure; a level asks for at most that many (60 at
-concurrency 1). Prints one JSON line per concurrency level: requests/s, latency percentiles, 5xx count.
+concurrency 1). Prints one JSON line per concurrency level: requests/s, latency percentiles, 5xx count, and the
+CPU time the server's processes (uvicorn and its workers) spent per request, from /proc: the figure that does
+not depend on what else the machine is running.
 
 --abuse then measures, on the same server: a 20,000-character history turn (refused with 422) and a
 1,920-character question (answered), each sent at the same moment as a short question, against that short
@@ -42,14 +44,37 @@ SHORT = "嘉定区人社局2023年办了多少行政复议和应诉案件？"
 FOLLOW_UP = "那正职领导出庭了几次？"
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            # the fields after the command name, which is in parentheses and may hold spaces
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parent[int(d.name)] = int(fields[1])
+        used[int(d.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo += [c for c, pp in parent.items() if pp == p and c not in tree]
+    return sum(used.get(p, 0.0) for p in tree)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-async def run_level(base: str, questions: list[str], concurrency: int) -> dict[str, Any]:
-    """Send each question once, `concurrency` at a time."""
+async def run_level(base: str, questions: list[str], concurrency: int, server_pid: int | None = None) -> dict[str, Any]:
+    """Send each question once, `concurrency` at a time; with `server_pid`, also the server's CPU per request."""
     lat: list[float] = []
     errors = 0
     todo = iter(questions)
@@ -65,15 +90,23 @@ async def run_level(base: str, questions: list[str], concurrency: int) -> dict[s
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        cpu0 = tree_cpu_s(server_pid) if server_pid else 0.0
+        own0 = time.process_time()
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         wall = time.perf_counter() - t0
+        own = time.process_time() - own0
+        cpu = tree_cpu_s(server_pid) - cpu0 if server_pid else None
+    n = max(len(lat), 1)
     return {
         "concurrency": concurrency,
         "requests": len(lat),
         "rps": round(len(lat) / wall, 1),
         **latency_ms(lat),
         "errors_5xx": errors,
+        **({"server_cpu_ms_per_request": round(cpu * 1000 / n, 1)} if cpu is not None else {}),
+        "client_cpu_ms_per_request": round(own * 1000 / n, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -164,12 +197,13 @@ def main() -> int:
     args = ap.parse_args()
     questions = bench_questions()
     env = {"REPORTQA_INDEX_DIR": str(args.index.resolve())} if args.index else {}
-    with serving(args.workers, env) as (base, _server):
+    with serving(args.workers, env) as (base, server):
         asyncio.run(run_level(base, WARM_UP * args.workers * 2, args.workers))
         pos = 0
         for c in args.levels:
             n = min(args.requests, len(questions) - pos) if c > 1 else min(args.requests, 60, len(questions) - pos)
-            print(json.dumps({"workers": args.workers, **asyncio.run(run_level(base, questions[pos : pos + n], c))}))
+            found = asyncio.run(run_level(base, questions[pos : pos + n], c, server.pid))
+            print(json.dumps({"workers": args.workers, **found}))
             pos += n
         if args.abuse:
             # short questions not asked yet in this run (else made new by a year no report covers)

@@ -22,7 +22,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from http_load import gold_questions, serving  # noqa: E402
+from http_load import bench_questions, serving  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -83,7 +83,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
-    questions = gold_questions()
+    questions = bench_questions()
     tmp = Path(tempfile.mkdtemp(prefix="reportqa-soak-"))
     db = tmp / "feedback.sqlite3"
     env = {"REPORTQA_RATE_LIMIT_PER_MINUTE": "10000000", "REPORTQA_FEEDBACK_DB": str(db)}

