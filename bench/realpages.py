@@ -9,7 +9,8 @@ committed. `--show` prints each wrong field, and is meant for the tune split onl
 measured, not studied.
 
 A report's metadata is right when its issuer names the same body (the same bureau kind at the same place) and
-its province, city, district and years equal the labels. With --questions the sample reports are ingested
+its province, city, district and years equal the labels (a municipality's province may be written as the city
+or left empty: both are the same place). With --questions the sample reports are ingested
 beside the pages (BM25 only) and every question is asked: a scoped question is right when it is answered with
 its key facts from the right page, or refused when it is unanswerable.
 """
@@ -44,11 +45,21 @@ def _same_issuer(ours: str | None, truth: str | None, meta: ReportMeta, label: d
     return place_ok and bureau_kind(ours) == bureau_kind(truth)
 
 
+def _same_municipality(got: dict[str, str | None], label: dict[str, Any]) -> bool:
+    """A municipality (北京市, 上海市, 天津市, 重庆市) is a province and a city at once: labellers write its
+    province as the city's name or leave it empty, and either is the same place."""
+    city = got["city"]
+    if not city or city != label.get("city") or not city.endswith("市"):
+        return False
+    return {got["province"], label.get("province")} <= {city, None}
+
+
 def check_page(root: Path, label: dict[str, Any]) -> dict[str, bool]:
     """Which fields of one page's metadata equal its labels."""
     meta = parse_text(load_report(root / label["file"], root)).meta
     got = {"province": meta.region.province, "city": meta.region.city, "district": meta.region.district}
     out = {k: got[k] == label.get(k) for k in ("province", "city", "district")}
+    out["province"] = out["province"] or _same_municipality(got, label)
     out["issuer"] = _same_issuer(meta.issuer, label.get("issuer"), meta, label)
     out["years"] = sorted(meta.years) == sorted(label.get("years") or [])
     out["_meta"] = meta  # type: ignore[assignment]

@@ -158,6 +158,17 @@ def word_at(text: str, i: int) -> str | None:
     return str(cut[0]) if cut else None
 
 
+def word_ends_at(text: str, i: int) -> bool:
+    """A jieba word (accurate mode) ends at text[i]: false inside "办好" for the "聚焦办" of "聚焦办好两件大事"."""
+    lo = max(0, i - 4)
+    at = lo
+    for w in _jieba().lcut(text[lo : i + 4], HMM=False):  # type: ignore[attr-defined]
+        at += len(w)
+        if at >= i:
+            return at == i
+    return True
+
+
 def bigrams(text: str) -> list[str]:
     """Character bigrams of each CJK run (prefixed so they never collide with words)."""
     out: list[str] = []

@@ -190,15 +190,17 @@ class Gazetteer:
 
     @staticmethod
     def _cued(text: str, matches: list[PlaceMatch]) -> list[PlaceMatch]:
-        """Short names that the text shows are places: next to another place ("深圳宝安"), or followed by a
-        level, a body or a pointing word ("天津人社局", "宝安区委", "天津的", "嘉定那边")."""
+        """Short names that the text shows are places: next to their parent or child ("深圳宝安", not the
+        "平安" of "平安珠海" nor the "公安" of "宣城市公安局"), or followed by a level, a body or a pointing word
+        ("天津人社局", "宝安区委", "天津的", "嘉定那边")."""
         out = []
         for k, m in enumerate(matches):
             if m.short:
-                adjacent = (k > 0 and matches[k - 1].end == m.start) or (
-                    k + 1 < len(matches) and matches[k + 1].start == m.end
+                adjacent = (k > 0 and matches[k - 1].end == m.start and _related(matches[k - 1], m)) or (
+                    k + 1 < len(matches) and matches[k + 1].start == m.end and _related(m, matches[k + 1])
                 )
-                if not adjacent and not _SHORT_CUE.match(text, m.end):
+                after_other = k > 0 and matches[k - 1].end == m.start and not _related(matches[k - 1], m)
+                if after_other or (not adjacent and not _SHORT_CUE.match(text, m.end)):
                     continue
             out.append(m)
         return out
@@ -226,10 +228,14 @@ class Gazetteer:
         """{province, city, district} named by `text` (an issuer's or title's words), hierarchy filled in.
 
         The most specific unambiguous place wins; an ambiguous county ("白云区": Guangzhou or Guiyang) keeps
-        its name and gets the parents its neighbours in `text` agree on, or none.
+        its name and gets the parents its neighbours in `text` agree on, or none. Several districts of one city
+        named alike (award winners of a city bureau: "海珠区…、黄埔区…") are parts of it: the text speaks for the city.
         """
         region: dict[str, str | None] = {"province": None, "city": None, "district": None}
-        for m in self.find(text, short_names=short_names):
+        found = self.find(text, short_names=short_names)
+        if _siblings(found):
+            found = [m for m in found if m.level != "district"]
+        for m in found:
             c = m.candidates
             if len({x.name for x in c}) == 1 and any(x.level == "province" for x in c):
                 c = tuple(x for x in c if x.level == "province")  # 上海市: the province is its own city
@@ -248,6 +254,12 @@ class Gazetteer:
             region["district"] = area
         return region
 
+    def _names_for(self, *names: str | None) -> set[str]:
+        """These divisions' full names and their short names of two characters or more."""
+        out = {n for n in names if n}
+        out |= {d.short for n in names if n for d in self._full.get(n, []) if len(d.short) >= 2}
+        return out
+
     def parents_of(self, name: str, context: str) -> dict[str, str | None]:
         """The hierarchy of one place name, its ambiguity settled by the places `context` mentions."""
         cands = self.lookup(name)
@@ -256,13 +268,34 @@ class Gazetteer:
         if len(cands) > 1:
             named = {m.text for m in self.find(context, short_names=False)}
             named |= {c.name for m in self.find(context, short_names=False) for c in m.candidates}
-            counts = [(sum(context.count(x) for x in (c.city or "", c.province) if x), c) for c in cands]
+            # a parent counts by its full name and by its short one ("推动西宁…" for 西宁市)
+            counts = [(sum(context.count(x) for x in self._names_for(c.city, c.province)), c) for c in cands]
             best = max(counts, key=lambda t: t[0])
             if best[0] == 0 and not any(_named(c.city or "", named) for c in cands):
                 out = cands[0].region()
                 return {k: (v if k == cands[0].level else None) for k, v in out.items()}
             return best[1].region()
         return cands[0].region()
+
+
+def _related(outer: PlaceMatch, inner: PlaceMatch) -> bool:
+    """`inner` lies in `outer` ("深圳" then "宝安"): one of its candidates has one of outer's as city or province."""
+    names = _names_of(outer)
+    return any(c.city in names or c.province in names for c in inner.candidates)
+
+
+def _siblings(found: Sequence[PlaceMatch]) -> bool:
+    """Two or more districts of one city are named and none of them is named twice as often as the next."""
+    counts: dict[str, int] = {}
+    cities: set[str | None] = set()
+    for m in found:
+        if m.level == "district" and len(m.candidates) == 1:
+            counts[m.candidates[0].name] = counts.get(m.candidates[0].name, 0) + 1
+            cities.add(m.candidates[0].city)
+    if len(counts) < 2 or len(cities) != 1:
+        return False
+    top = sorted(counts.values(), reverse=True)
+    return top[0] < 2 * top[1]
 
 
 def _continues_name(text: str, j: int) -> bool:

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.analysis import word_ends_at
 from bot.gazetteer import Gazetteer, named_area
 
 BODY_SUFFIX = r"(?:人民政府|委员会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
 """The word a body's name ends in (局, 委员会, 人民政府…)."""
+_ONE_CHAR_SUFFIXES = frozenset("局厅委办院署队")
 _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{BODY_SUFFIX}")
 # words that never sit inside an organisation's name: a body containing one was cut from a sentence
 _NOT_IN_NAME = re.compile(
@@ -26,8 +28,10 @@ _NOT_IN_NAME = re.compile(
 _LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})")
 _SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
 # party committees: they lead the government or bureau that writes a report, they are not its writer
-_LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县]委|党委|党组|人大常委会|政协)$")
+_LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县州]委(?:常委会?)?|党委|党工委|党组|人大常委会|政协)$")
 
+_ASIDE = re.compile(r"[（(][^（）()]{1,12}[）)]")
+_ZONE_HEAD = re.compile(r"^[\u4e00-\u9fa5]{0,8}?(?:开发区|高新区|经开区|新区|综合保税区|综保区|保税区)")
 # one body, several names (a hand list: these short forms are used by every government's bureaus)
 _KINDS: dict[str, tuple[str, ...]] = {
     "人力资源和社会保障局": ("人力资源和社会保障局", "人力资源社会保障局", "人力社保局", "人社局", "人力资源局"),
@@ -66,6 +70,7 @@ class Org:
 
 def bureau_kind(name: str) -> str:
     """The body's name without its place, short forms written out: "宝安区人社局" → 人力资源和社会保障局."""
+    name = _ASIDE.sub("", name)  # "乌鲁木齐高新区(新市区)人民政府": the other name in brackets
     body = name
     for m in Gazetteer.default().find(name, short_names=True):
         if m.start == len(name) - len(body):
@@ -77,6 +82,9 @@ def bureau_kind(name: str) -> str:
     area = named_area(body)
     if area and 0 <= body.find(area) <= 4:
         body = body[body.find(area) + len(area) :]  # "天津东疆综合保税区管理委员会" → 管理委员会
+    zone = _ZONE_HEAD.match(body)
+    if zone and len(body) > zone.end():
+        body = body[zone.end() :]  # "高新技术产业开发区管理委员会": a zone's committee, whatever its name
     return _ALIAS_TO_KIND.get(body, body)
 
 
@@ -90,6 +98,8 @@ def _body_at(text: str, j: int) -> str | None:
     if not m or _NOT_IN_NAME.search(m.group(0)):
         return None
     body = m.group(0)
+    if len(body) > 1 and body[-1] in _ONE_CHAR_SUFFIXES and not word_ends_at(text, m.end()):
+        return None  # the suffix begins a word of the sentence: "聚焦办好", "执法队伍", "依法委托"
     # prefer the longest body ending in a suffix, up to the next non-name character ("人力资源和社会保障局")
     longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{BODY_SUFFIX}", text[j : j + 18])
     if longer and not _NOT_IN_NAME.search(longer.group(0)) and len(longer.group(0)) > len(body):
@@ -167,3 +177,20 @@ def first_org(text: str, *, prefixed_only: bool = False) -> Org | None:
     if selfref and (not acting or selfref[0].start < acting[0].start):
         return selfref[0]
     return acting[0] if acting else None
+
+
+# the body a question names right after a place: short, and no question word inside it
+_ASKED_BODY = re.compile(rf"(?:人民)?政府|管委会|[\u4e00-\u9fa5]{{1,8}}?{BODY_SUFFIX}")
+_NOT_IN_ASKED_BODY = re.compile(r"多少|几|什么|哪|谁|是|有|吗|年|^[全各本我该]")
+
+
+def body_named_at(text: str, j: int) -> str | None:
+    """The body a question names right after a place ("政府", "司法局" in "上海司法局2020年…"), or None."""
+    m = _ASKED_BODY.match(text, j)
+    if not m or _NOT_IN_NAME.search(m.group(0)) or _NOT_IN_ASKED_BODY.search(m.group(0)):
+        return None
+    if m.group(0) == "委" or _LEADERSHIP.match("区" + m.group(0)):  # "渝中区委": the party, not a body's report
+        return None
+    if Gazetteer.default().find(m.group(0)) or re.match(r"[\u4e00-\u9fa5]{2}[区县]", m.group(0)):
+        return None  # another place ("赣州市瑞金区办了…"), not a body
+    return "人民政府" if m.group(0) == "政府" else m.group(0)

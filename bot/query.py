@@ -13,9 +13,10 @@ from typing import Literal
 
 from bot import places
 from bot.analysis import add_words, normalize, word_at
+from bot.gazetteer import Gazetteer, PlaceMatch
 from bot.injection import strip_instructions
 from bot.numerals import MEASURES
-from bot.orgs import TOWN_LEVELS, TOWN_NAME, town_of_issuer
+from bot.orgs import TOWN_LEVELS, TOWN_NAME, body_named_at, bureau_kind, town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
 QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
@@ -158,6 +159,41 @@ def _town_like(name: str) -> bool:
     return not first.flag.startswith("r")
 
 
+@dataclass
+class _NamedPlace:
+    """A catalogue place named in a question: as written (with the places before it), the reports that agree
+    with those places, and the body named right after it ("政府", "人社局")."""
+
+    canon: str
+    written: str
+    agrees: set[str]
+    body: str | None
+    ids: set[str] = field(default_factory=set)
+
+
+def _parents_before(chain: Sequence[PlaceMatch], start: int) -> list[PlaceMatch]:
+    """The places written right before `start`, back to the first of them ("枣庄市" before 市中区)."""
+    out: list[PlaceMatch] = []
+    at = start
+    for m in reversed(chain):
+        if m.end == at:
+            out.append(m)
+            at = m.start
+        elif m.end < at:
+            break
+    return out
+
+
+def _same_kind(issuer: str | None, body: str) -> bool:
+    """A report's issuer is the body a question names ("上海市司法局"): the same kind (人社局 = 人力资源和社会保障局),
+    or a government asked of any of its bodies' reports; an unknown issuer may be any body. (A sub-unit named,
+    "海珠区社保中心", is no other kind: the caller keeps every report when none is of the kind named.)"""
+    if not issuer or body.endswith("人民政府"):
+        return True
+    a, b = bureau_kind(issuer), bureau_kind(body)
+    return a == b or a[:2] == b[:2]
+
+
 class QueryParser:
     """Parses questions against a catalog of report metadata."""
 
@@ -201,18 +237,33 @@ class QueryParser:
         The most specific place named wins: "武汉市江岸区" means the district's reports, not every report of
         武汉. A place named alone means its own reports when it has any ("武汉人社局" → the city bureau's
         report, not also those of its districts), unless the question asks across the places inside it
-        ("武汉各区……").
+        ("武汉各区……"). A place is named as the gazetteer reads the question: "吉林" inside 吉林省 is not 吉林市,
+        and "枣庄市市中区" is not 济南's 市中区. A place named with a body ("吉林省政府", "上海司法局") asks for
+        that body's own report: a report of a place inside it, or of another kind of body, is not one.
         """
-        known: list[str] = []
-        for alias, canon in self._alias:
-            if alias in text and canon not in known:
-                known.append(canon)
-        specific = [c for c in known if not any((c, o) in self._inside for o in known)]
         across = bool(_ACROSS.search(text))
+        known: list[str] = []
         ids: set[str] = set()
-        for c in specific:
-            ids |= self._covering[c] if across or not self._own.get(c) else self._own[c]
-        unknown = []
+        unknown: list[str] = []
+        named = self._named_places(text)
+        for place in named:
+            own = self._own.get(place.canon, set()) & place.agrees
+            covering = self._covering[place.canon] & place.agrees
+            if place.body and not across:
+                # one place, reports of several bodies: the body named, when one of them is it
+                own = {i for i in own if _same_kind(self._by_id[i].issuer, place.canon + place.body)} or own
+                covering = own
+            if not covering:
+                unknown.append(place.written)
+                continue
+            if place.canon not in known:
+                known.append(place.canon)
+            ids_here = covering if across or not own else own
+            place.ids = ids_here
+        specific = [c for c in known if not any((c, o) in self._inside for o in known)]
+        for place in named:
+            if place.canon in specific and place.ids:
+                ids |= place.ids
         # a district right after a known place ("赣州市瑞金区") is named even when the gazetteer lacks it
         after_known = [
             m.group(1)
@@ -223,10 +274,34 @@ class QueryParser:
         after_known = [n for n in after_known if _name_like(n[:2])]
         towns = [m.group(1) for m in _TOWN.finditer(text) if _town_like(m.group(1))]
         for name in [*places.mentions(text), *after_known, *towns, *_short_named(text)]:
+            if name in unknown or any(name in u for u in unknown):
+                continue
             if name in known or any(name.startswith(k) or k.startswith(places.stem(name)) for k in known):
                 continue
             unknown.append(name)
         return known, unknown, ids
+
+    def _named_places(self, text: str) -> list[_NamedPlace]:
+        """The catalogue's places named in `text`, each with the reports that agree with the places named
+        right before it and the body named right after it."""
+        present = [(a, c) for a, c in self._alias if a in text]  # (a plain test first: thousands of aliases)
+        spans = [(m.start(), m.end(), c) for a, c in present for m in re.finditer(re.escape(a), text)]
+        g = Gazetteer.default()
+        longer = [(m.start, m.end) for m in g.find(text)] + [(s, e) for s, e, _ in spans]
+        chain = g.find(text, short_names=True)
+        out: list[_NamedPlace] = []
+        for s, e, canon in spans:
+            # inside a longer name: "吉林" of 吉林省, "白云" of 白云山 (if the gazetteer or catalogue has it)
+            if any(a <= s and e <= b and b - a > e - s for a, b in longer):
+                continue
+            agrees = set(self._covering[canon])
+            written_from = s
+            for parent in _parents_before(chain, s):
+                names = {c.name for c in parent.candidates}
+                agrees = {i for i in agrees if names & set(self._by_id[i].region.names())}
+                written_from = min(written_from, parent.start)
+            out.append(_NamedPlace(canon, text[written_from:e], agrees, body_named_at(text, e)))
+        return out
 
     def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
         q = strip_instructions(question.strip())

@@ -81,6 +81,11 @@ def find_issuer(
         place = region.province
     if not place:
         return None, region
+    # "市人社局" writes for the city: a district the head names (its address, a winner) is not the report's
+    if org.level == "省":
+        region = Region(province=region.province)
+    elif org.level == "市":
+        region = Region(province=region.province, city=region.city)
     prefix = place
     if place == region.district and region.city and region.city != place:
         prefix = region.city + place
@@ -106,13 +111,22 @@ def _self_named(suffix: str, region: Region, text: str) -> str | None:
     if not own:
         return None
     counts: Counter[str] = Counter()
-    for org in orgs(text, prefixed_only=True, titles=True):
-        if org.body.endswith(suffix) and not org.leadership and _region_of(org.name, text[:3000]).names()[:1] == [own]:
+    below: dict[str, set[str]] = {}  # kind → the places inside the report's own that have a body of that kind
+    bodies: dict[str, str] = {}
+    named = [o for o in orgs(text, prefixed_only=True, titles=True) if o.body.endswith(suffix) and not o.leadership]
+    for org in named:
+        places = _region_of(org.name, text[:3000]).names()
+        if places[:1] == [own]:
             counts[bureau_kind(org.name)] += 1
+        elif own in places[1:]:
+            below.setdefault(bureau_kind(org.name), set()).add(places[0])
+            bodies.setdefault(bureau_kind(org.name), org.body)
     if not counts:
-        return None
+        # a city bureau that names only its districts' bureaus of its own kind ("海珠区人社局、黄埔区人社局获评…")
+        kind = max(below, key=lambda k: len(below[k]), default=None)
+        return own + bodies[kind] if kind and len(below[kind]) >= 2 else None
     kind = counts.most_common(1)[0][0]
-    return max((o.name for o in orgs(text, prefixed_only=True, titles=True) if bureau_kind(o.name) == kind), key=len)
+    return max((o.name for o in named if bureau_kind(o.name) == kind), key=len)
 
 
 def _with_full_name(issuer: str, text: str) -> str:
@@ -133,8 +147,13 @@ def _same_place(a: str, b: str) -> bool:
 
 
 def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: str, level: str | None) -> Region:
-    """The region named by the head of the report; else the body's most mentioned place at the issuer's level."""
-    for src in (title, breadcrumb, opening):
+    """The region named by the head of the report; else the body's most mentioned place at the issuer's level.
+
+    The opening's first sentence comes before the rest of it: "2022年，哈尔滨市紧紧围绕…" names the report's
+    place, a district praised two sentences later does not.
+    """
+    first_sentence = re.split(r"[。！？]", opening, maxsplit=1)[0]
+    for src in (title, breadcrumb, first_sentence, opening):
         if src:
             region = _region_of(src, (title or "") + opening + text[:3000])
             if region.names():
@@ -206,6 +225,7 @@ def find_region(issuer: str | None, title: str | None, text: str) -> Region:
 def find_years(title: str | None, breadcrumb: str | None, text: str, published: str | None) -> list[int]:
     """The years a report covers: from the title, the breadcrumb, else its opening paragraph."""
     for src in (title, breadcrumb):
+        src = _years_of_report(src or "")
         if not src:
             continue
         r = _YEAR_RANGE.search(src)
@@ -214,7 +234,7 @@ def find_years(title: str | None, breadcrumb: str | None, text: str, published: 
         ys = [int(y) for y in _YEAR.findall(src)]
         if ys:
             return sorted(set(ys))
-    opening = text[:400]
+    opening = _years_of_report(text[:400])
     since = _SINCE.search(opening)
     if since and published:
         y0, y1 = int(since.group(1)), int(published[:4]) - 1
@@ -226,6 +246,19 @@ def find_years(title: str | None, breadcrumb: str | None, text: str, published: 
     if published:
         return [int(published[:4]) - 1]
     return []
+
+
+# the year of a plan a report adds ("…情况及2021年度工作安排的报告"): not a year it covers
+_PLAN_YEAR = re.compile(r"[及和与暨、]\s*(?:19|20)\d{2}\s*年度?\s*的?(?:工作|重点)*(?:安排|计划|打算|思路|要点|任务)")
+_CITED = re.compile(r"《[^《》]*》")
+
+
+def _years_of_report(src: str) -> str:
+    """`src` without the years that say nothing of what the report covers: a plan's year, and the span of a
+    plan it cites (《法治政府建设实施纲要(2021—2025年)》), when a year is left outside them."""
+    src = _PLAN_YEAR.sub("", src)
+    bare = _CITED.sub(lambda m: "" if _YEAR_RANGE.search(m.group(0)) else m.group(0), src)
+    return bare if _YEAR.search(bare) else src
 
 
 def synth_title(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.analysis import normalize
 from bot.types import ReportMeta, SpanMap
 from ingest.load import RawReport
 
@@ -48,6 +49,12 @@ _DATE_LINE = re.compile(
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
     # the page's own fields after the date ("来源:区司法局 责任编辑:… 浏览量:1"): who posted the page, not its writer
     r"(?:\s*(?:来源|信息来源|作者|责任编辑|编辑|发布机构|发布单位|浏览次数|浏览量|阅读次数|点击数|访问量|字号)\s*[:：].*)?\s*$"
+)
+# a field of the page's head, above its title: "- 索 引 号:370402/2022-00029", "• 发布机构:区人民政府办公室"
+_PAGE_FIELD = re.compile(
+    r"^[-•·*\s]*(?:索\s*引\s*号|主题分类|组配分类|主\s*题\s*词|发布机构|发文机关|发文单位|成文(?:时间|日期)|文\s*号"
+    r"|发文字号|备注/文号|发布(?:时间|日期)|发文(?:时间|日期)|公文生成日期|标\s*题|名\s*称|效力状态|有效性|生效日期"
+    r"|废止日期|公开方式|公开范围|所属机构|信息来源|来源)\s*[:：]"
 )
 _SENT_FINAL = '。！？；!?;…”"’」』）)】:：'
 _TITLE_WORDS = re.compile(r"(报告|总结|情况|通报|公告|要点|计划|方案|纲要|意见|说明|汇报)$")
@@ -139,9 +146,9 @@ def _classify(lines: list[Line], text: str) -> None:
         s = strip_markup(ln.raw)
         if not s:
             ln.kind = "blank"
-        elif any(p.search(s) for p in _BOILERPLATE):
+        elif any(p.search(normalize(s)) for p in _BOILERPLATE):  # (a page in traditional characters too)
             ln.kind = "boilerplate"
-        elif _DATE_LINE.match(s):
+        elif _DATE_LINE.match(normalize(s)):
             ln.kind = "date"
         else:
             h = _heading_of(s)
@@ -159,7 +166,11 @@ def _is_unnumbered_heading(raw: str, s: str) -> bool:
 
 
 def _find_title(lines: list[Line]) -> int | None:
-    """Index of the title line: the first real line when it reads as a title, or a Markdown heading."""
+    """Index of the title line: the first real line when it reads as a title, or a Markdown heading.
+
+    A page's fields ("索引号:…", "发布机构:…") are passed over: they stand above the title on many
+    government pages.
+    """
     for i, ln in enumerate(lines):
         if ln.kind in ("blank", "boilerplate", "date"):
             continue
@@ -168,6 +179,8 @@ def _find_title(lines: list[Line]) -> int | None:
             return i
         if ln.kind == "content" and len(s) <= 60 and s[-1] not in _SENT_FINAL and _TITLE_WORDS.search(s):
             return i
+        if ln.kind == "content" and _PAGE_FIELD.match(s):
+            continue
         return None
     return None
 

@@ -19,6 +19,7 @@ from bot.types import ReportMeta
 from ingest.index import apply_overrides
 from ingest.load import load_report
 from ingest.parse import parse_text
+from tests.test_query import _meta as catalog_meta
 
 CITY_WITH_WINNERS = """广州市人力资源和社会保障局2023年法治政府建设年度报告
 
@@ -266,3 +267,89 @@ def test_questions_about_a_town_are_scoped_to_its_own_reports(tmp_path: Path) ->
     other_street = parser.parse("思明区中华街道2022年开展了多少场普法活动？")
     assert other_street.report_ids == [] and other_street.unknown_regions == ["中华街道"]
     assert parser.parse("思明区鹭江街道2022年开展了多少场普法活动？").report_ids == [street.report_id]
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        # 我局 with no title: the districts' bureaus it praises are its own kind, one level down
+        (
+            "2024年，在市委、市政府的领导下，我局扎实推进法治建设。福州市“企业用工服务”项目获评创新项目，"
+            "鼓楼区人社局获评先进集体，台江区人社局获评优秀单位。\n\n一、主要举措\n\n办理行政复议案件12件。\n",
+            "福州市",
+        ),
+        # 市人社局, and a district in its address
+        (
+            "现将市人社局2023年法治政府建设情况报告予以公开。如有疑问请与市人社局法规处联系（地址：南京市鼓楼区中山路1号）。\n"
+            "一、主要举措\n2023年，市人社局坚持依法行政。\n",
+            "南京市",
+        ),
+    ],
+)
+def test_a_city_bureau_writes_for_the_city_not_a_district_it_names(tmp_path: Path, text: str, city: str) -> None:
+    meta = _meta(tmp_path, "city.txt", text)
+    assert (meta.region.city, meta.region.district) == (city, None)
+    assert meta.issuer is not None and meta.issuer.startswith(city)
+    assert bureau_kind(meta.issuer) == "人力资源和社会保障局"
+
+
+def test_the_leaders_standing_committee_is_not_the_issuer(tmp_path: Path) -> None:
+    text = "保定市2025年法治政府建设年度报告\n\n2025年，市委常委会专题学习法治思想。\n\n一、主要举措\n\n办案3件。\n"
+    assert _meta(tmp_path, "bd.txt", text).issuer == "保定市人民政府"
+
+
+def test_a_verb_after_a_place_is_no_body(tmp_path: Path) -> None:
+    text = "2024年，银川市聚焦办好三件实事，全面推进法治政府建设。\n\n一、主要举措\n\n办理案件3件。\n"
+    assert _meta(tmp_path, "yc.txt", text).issuer == "银川市人民政府"
+
+
+def test_a_title_below_the_pages_fields_is_the_title(tmp_path: Path) -> None:
+    text = (
+        "- 索 引 号：640100/2024-00012\n- 发文机关：银川市人民政府办公室\n"
+        "银川市人民政府关于2023年度法治政府建设情况的报告\n\n市委：\n\n2023年，市政府坚持依法行政。\n"
+    )
+    meta = _meta(tmp_path, "fields.txt", text)
+    assert meta.title == "银川市人民政府关于2023年度法治政府建设情况的报告"
+    assert meta.issuer == "银川市人民政府"
+
+
+@pytest.mark.parametrize(
+    ("title", "years"),
+    [
+        ("海口市龙华区人民政府关于2021年度法治政府建设情况及2022年度工作安排的报告", [2021]),
+        ("2020年，龙华区贯彻《法治政府建设实施纲要(2015—2020年)》，推进依法行政", [2020]),
+    ],
+)
+def test_a_plans_years_are_not_the_years_covered(tmp_path: Path, title: str, years: list[int]) -> None:
+    assert _meta(tmp_path, "plan.txt", f"{title}\n\n一、主要举措\n\n办理案件3件。\n").years == years
+
+
+def test_a_short_place_name_inside_a_bodys_name_is_no_place() -> None:
+    # "公安" is also 公安县's short name, and 宣城 has no such county
+    assert Gazetteer.default().resolve("宣城市公安局")["district"] is None
+
+
+def _catalog_of(*metas: tuple[str, str, str | None, str | None, str | None, int]) -> QueryParser:
+    return QueryParser([catalog_meta(*m) for m in metas])
+
+
+def test_a_place_named_inside_a_longer_name_or_under_another_city_is_not_the_catalogues() -> None:
+    parser = _catalog_of(
+        ("jl", "吉林市人民政府", "吉林省", "吉林市", None, 2022),
+        ("gl", "福州市鼓楼区人民政府", "福建省", "福州市", "鼓楼区", 2022),
+    )
+    assert parser.parse("吉林市2022年下放了多少项权力？").report_ids == ["jl"]
+    assert parser.parse("吉林省政府2022年下放了多少项权力？").report_ids == []  # the province's own report
+    assert parser.parse("鼓楼区2022年办了多少件复议案件？").report_ids == ["gl"]
+    assert parser.parse("南京市鼓楼区2022年办了多少件复议案件？").report_ids == []
+
+
+def test_a_body_named_with_its_place_picks_that_bodys_report() -> None:
+    parser = _catalog_of(
+        ("gov", "上饶市人民政府", "江西省", "上饶市", None, 2022),
+        ("sf", "上饶市司法局", "江西省", "上饶市", None, 2022),
+    )
+    assert parser.parse("上饶市司法局2022年办了多少件复议案件？").report_ids == ["sf"]
+    assert parser.parse("上饶市2022年办了多少件复议案件？").report_ids == ["gov", "sf"]
+    # a unit of a body ("社保中心") is no other body: the place's reports stay
+    assert parser.parse("上饶市社保中心2022年办了多少件业务？").report_ids == ["gov", "sf"]
