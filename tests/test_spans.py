@@ -124,3 +124,32 @@ def test_the_share_said_right_after_a_count_stays_with_it(tmp_path_factory: pyte
     )
     ans = qa.ask("岳麓区人社局的审批备案事项里有几项做到即时办结？")
     assert ans.answerable and "9项实现即时办结，占比50%" in ans.answer
+
+
+def test_the_figures_said_after_a_count_stay_with_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("numbers"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）执法资格。"
+            "2022年上半年组织了局系统行政执法人员资格考试，120位同志参加了考试，有115位同志通过考试，通过率95.8%，"
+            "执法队伍素质进一步提高。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社局那次执法人员资格考试，多少人考过了？")
+    assert ans.answerable and "115位" in ans.answer and "95.8%" in ans.answer, ans.answer
+    assert "素质" not in ans.answer  # a clause with no number ends the run
+
+
+def test_an_answer_that_opens_an_enumeration_gives_its_other_items(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("enum"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n二、存在的不足\n\n"
+            "我局法治政府建设还存在以下不足：一是执法检查计划安排流于形式，针对性不强。二是部分窗口人员法律素养偏低，"
+            "解释政策不够准确。三是法治宣传覆盖面不广。\n\n三、下一步打算\n\n继续加强执法队伍建设。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社局觉得自己法治政府建设哪里做得还不够好")
+    assert ans.answerable, ans.answer
+    assert all(item in ans.answer for item in ("流于形式", "法律素养偏低", "覆盖面不广")), ans.answer
+    assert len(ans.citations) == 3

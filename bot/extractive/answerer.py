@@ -20,10 +20,19 @@ from bot.extractive.compose import (
 )
 from bot.extractive.context import AnswerContext
 from bot.extractive.facts import TITLE_KINDS
-from bot.extractive.lists import list_answer, section_list
+from bot.extractive.lists import enumeration_rest, list_answer, section_list
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.scoring import candidates
-from bot.extractive.spans import Candidate, Piece, narrow, next_sentence, tighten, with_share, with_short_tail
+from bot.extractive.spans import (
+    Candidate,
+    Piece,
+    narrow,
+    next_sentence,
+    tighten,
+    with_number_run,
+    with_share,
+    with_short_tail,
+)
 from bot.extractive.terms import TermWeights, asked_terms, entity_words
 from bot.lexicon import section_words
 from bot.query import Query
@@ -148,8 +157,12 @@ class ExtractiveAnswerer:
         query, p = ctx.query, self.params
         piece = with_short_tail(tighten(narrow(best, ctx, ctx.terms, ctx.ctx_terms), ctx), best, p.short_tail_chars)
         if query.qtype in ("count", "amount"):
-            piece = with_share(piece, best, p.share_max_chars)
+            piece = with_number_run(with_share(piece, best, p.share_max_chars), best, p.number_run_chars)
         pieces = [piece]
+        if query.qtype in ("how", "fact") and not query.compare:
+            rest = enumeration_rest(piece, best, p.enumeration_max_chars)
+            if rest:
+                return [piece, *rest]
         nxt_cont = next_sentence(best, p.next_sentence_max_chars) if query.qtype == "how" else None
         if (
             nxt_cont

@@ -148,6 +148,30 @@ def list_pieces(cand: Candidate, params: ExtractiveParams) -> list[Piece]:
     return []
 
 
+def enumeration_rest(piece: Piece, cand: Candidate, max_chars: int) -> list[Piece]:
+    """The later items of an enumeration that the piece opens ("存在以下问题:一是…"; then "二是…", "三是…"):
+    an answer that names the whole enumeration and quotes its first item owes the others, while all of them
+    fit in `max_chars`. [] when the piece does not hold the enumeration's lead-in before its first item."""
+    text = cand.chunk.text
+    leads = list(re.finditer(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)", text))
+    first = next((m for m in leads if piece.start <= m.start(1) < piece.end), None)
+    if first is None or first.group(1) != "一是" or not text[piece.start : first.start(1)].strip("，,:： "):
+        return []
+    out: list[Piece] = []
+    total = piece.end - piece.start
+    for m in leads[leads.index(first) + 1 :]:
+        s = m.start(1)
+        if s < piece.end:
+            continue
+        stop = re.search(r"[。；;]", text[s:])
+        e = s + (stop.start() if stop else len(text) - s)
+        total += e - s
+        if total > max_chars:
+            return []
+        out.append(trim(Piece(cand.chunk, s, e)))
+    return _unflagged(out)
+
+
 def _unflagged(pieces: list[Piece]) -> list[Piece]:
     """The items that are not inside a sentence addressing the reader or the model."""
     return [p for p in pieces if not is_flagged(p.chunk.text, p.start, p.end)]

@@ -58,6 +58,11 @@ class ExtractiveParams:
     """A sentence's last clause this short joins the answer before it ("…获得96分,居全省第一")."""
     share_max_chars: int = 16
     """A clause this short after a count, holding a percentage ("占比53.33%", "同比下降50%"), joins the answer."""
+    number_run_chars: int = 60
+    """A count or amount answer takes the clauses after it that give more numbers, up to this many characters."""
+    enumeration_max_chars: int = 150
+    """An answer that opens an enumeration ("存在以下问题:一是…") takes its later items (二是…, 三是…) when all
+    of them fit in this many characters."""
     window_max_clauses: int = 4
     """Most clauses of a sentence one answer window spans."""
     cited_title_factor: float = 0.6

@@ -266,6 +266,18 @@ def with_share(piece: Piece, cand: Candidate, max_chars: int) -> Piece:
     return piece
 
 
+def with_number_run(piece: Piece, cand: Candidate, max_chars: int) -> Piece:
+    """The piece with the clauses after it that each give another number ("193位参加考试,有186位通过,通过率96%"),
+    as long as the whole stays within `max_chars`: the figures of one statement are read together."""
+    text = piece.chunk.text
+    end = piece.end
+    for a, b in clauses(text, piece.end, cand.end):
+        if b - piece.start > max_chars or not any(u for _n, u, _a, _b in numbers_in(normalize(text[a:b]))):
+            break
+        end = b
+    return trim(Piece(piece.chunk, piece.start, end)) if end > piece.end else piece
+
+
 def tighten(piece: Piece, ctx: AnswerContext) -> Piece:
     """Drop edge clauses that hold neither an asked term (outside a cited title) nor the asked fact."""
     query, p, terms = ctx.query, ctx.params, ctx.terms
