@@ -113,6 +113,8 @@ def classify(q: str) -> tuple[QType, str | None]:
         return "list", unit
     if _COUNT.search(qn):
         return "count", unit
+    if re.search(r"吗[？?]*$", qn) and not re.search(r"什么|啥|哪", qn):
+        return "yesno", unit  # a closing 吗 asks yes or no ("两个区都有…吗"), whatever else the words suggest
     if _LIST.search(qn):
         return "list", unit
     if _NAME.search(qn):

@@ -154,3 +154,17 @@ def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_as
     history = [HistoryTurn(role="user", content="去年牵头办了多少件人大建议？")]
     assert QueryParser([]).parse("那会办的呢？", history).qtype == "count"
     assert QueryParser([]).parse("那会办的有哪些？", history).qtype == "list"
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("岳麓区和天心区都有做行政争议案件的分析报告吗？", "yesno"),  # a closing 吗 asks yes or no
+        ("两个区都有公开执法结果吗", "yesno"),
+        ("岳麓区都有哪些举措？", "list"),
+        ("岳麓区都有什么举措吗？", "list"),  # a question word still asks for the things
+        ("岳麓区都有多少件复议吗？", "count"),
+    ],
+)
+def test_a_closing_ma_asks_yes_or_no(question: str, qtype: str) -> None:
+    assert classify(question)[0] == qtype
