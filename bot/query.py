@@ -365,6 +365,11 @@ class QueryParser:
         of_year = [r.report_id for r in covering if any(y in r.years for y in years)]
         if of_year and not uncovered:
             ids = set(of_year)
+        if years and not ids and not known and not unknown:
+            # "2020年那两份报告…", no place named: the reports that cover the year, when some do and not all
+            of_year = [i for i, r in self._by_id.items() if any(y in r.years for y in years)]
+            if 0 < len(of_year) < len(self._by_id):
+                ids = set(of_year)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
         compare = len(ids) > 1 and (bool(_COMPARE.search(q)) or len(named_here) > 1)
         survey = not ids and not unknown and bool(_SURVEY.search(q))

@@ -168,3 +168,19 @@ def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_as
 )
 def test_a_closing_ma_asks_yes_or_no(question: str, qtype: str) -> None:
     assert classify(question)[0] == qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a year and no place: the reports that cover that year
+        ("2021年那份报告里培训了多少人？", ["nankang"]),
+        ("2023年的两份报告都提到了哪些普法方式？", ["fancheng", "xiangyang"]),
+        # a year every report covers, or none does, scopes nothing
+        ("2019年办了多少件行政复议？", []),
+    ],
+)
+def test_a_year_named_without_a_place_asks_the_reports_of_that_year(
+    parser: QueryParser, question: str, expected: list[str]
+) -> None:
+    assert parser.parse(question).report_ids == expected
