@@ -153,3 +153,18 @@ def test_an_answer_that_opens_an_enumeration_gives_its_other_items(tmp_path_fact
     assert ans.answerable, ans.answer
     assert all(item in ans.answer for item in ("流于形式", "法律素养偏低", "覆盖面不广")), ans.answer
     assert len(ans.citations) == 3
+
+
+def test_which_firm_is_answered_only_by_a_firms_name(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("firm"),
+        {
+            "yl.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）法律顾问。"
+            "全面实施法律顾问制度、公职律师管理制度，从律师事务所中选聘兼职仲裁员12名。\n",
+            "tx.txt": "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）法律顾问。"
+            "聘请了湖南金州律师事务所律师为常年法律顾问，每月召开法律顾问咨询会。\n",
+        },
+    )
+    assert not qa.ask("岳麓区人社局2022年请的是哪家律师事务所当法律顾问？").answerable
+    ans = qa.ask("天心区人社局2022年请的是哪家律师事务所当法律顾问？")
+    assert ans.answerable and "湖南金州律师事务所" in ans.answer, ans.answer

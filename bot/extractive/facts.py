@@ -120,6 +120,9 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
             re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.focus)
             or re.search(r"哪些(领导|人|同志|专家)|哪位", query.focus)
         )
+        kind = _ASKED_KIND.search(query.focus)
+        if kind and not person:
+            return has_named(sent, kind.group(1))
         return has_name(sent, person_only=person)
     if qt == "list":
         return (
@@ -151,6 +154,41 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
             return True
         if qt == "count" and not unit and not query.unit and "." in num:
             return True  # a score or an index with no unit ("平均分99.99")
+    return False
+
+
+# the kind of body a question asks the name of ("哪家律师事务所", "请的律所是哪家"): bodies with names of their own
+_KINDS = {
+    "律师事务所": "事务所",
+    "事务所": "事务所",
+    "律所": "事务所",
+    "公司": "公司",
+    "大学": "大学",
+    "学院": "学院",
+    "医院": "医院",
+    "银行": "银行",
+    "协会": "协会",
+}
+_ASKED_KIND = re.compile(rf"({'|'.join(sorted(_KINDS, key=len, reverse=True))})")
+# the words that end a name's run to the left ("聘请了|广东岭南律师事务所", "从|律师事务所"): not a name's part
+_NOT_NAME = ("p", "u", "c", "m", "q", "r", "d", "x", "w")
+
+
+def has_named(sent: str, kind: str) -> bool:
+    """A body of that kind with its own name before it ("广东岭南律师事务所"), not the kind alone ("从律师事务所中",
+    "聘请2家律师事务所"): a question asking which one is answered only by a name."""
+    import jieba.posseg as pseg
+
+    suffix = _KINDS[kind]
+    for m in re.finditer(re.escape(suffix), sent):
+        head = sent[: m.start()].removesuffix("律师").removesuffix("有限").removesuffix("股份")
+        name = ""
+        for w in reversed(pseg.lcut(head)):
+            if w.flag.startswith(_NOT_NAME) or not re.fullmatch(r"[\u4e00-\u9fa5]+", w.word):
+                break
+            name = w.word + name
+        if len(name) >= 2:
+            return True
     return False
 
 
