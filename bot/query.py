@@ -40,7 +40,11 @@ _LIST = re.compile(
 )
 _COUNT = re.compile(r"多少|几[件次家个人项场名宗部条期位户天月年]|几$|几？|数量|总数|一共|共计|合计")
 _PERCENT = re.compile(r"比例|比率|百分|占比|率|%|多高")
-_AMOUNT = re.compile(r"多少钱|金额|资金|经费|预算|万元|收入|支出|[0-9]元")
+# (the last alternative: what 多少 counts is money, with no measure word between)
+_AMOUNT = re.compile(
+    r"多少钱|金额|资金|经费|预算|万元|收入|支出|[0-9]元"
+    r"|多少(?![个家名人位件项次户宗起])[\u4e00-\u9fa5]{0,2}?(?:钱|工资|薪|款|费用?|补贴|补助|奖金|罚金)"
+)
 _WHO = re.compile(r"谁|哪位|什么人|名字|叫什么|姓名|哪家|哪个单位|什么单位|哪个部门|什么部门|哪个科|哪个处|律所|事务所")
 _WHEN = re.compile(r"什么时候|何时|哪天|哪一天|哪年|哪一年|日期|几月|几号|时间")
 _NAME = re.compile(

@@ -184,3 +184,17 @@ def test_a_year_named_without_a_place_asks_the_reports_of_that_year(
     parser: QueryParser, question: str, expected: list[str]
 ) -> None:
     assert parser.parse(question).report_ids == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("岳麓区去年帮农民工追回了多少欠薪？", "amount"),  # what 多少 counts is money
+        ("罚了多少钱", "amount"),
+        ("发了多少补贴", "amount"),
+        ("多少家企业欠薪", "count"),  # a measure word: the firms are counted, not the wages
+        ("多少人领到补贴", "count"),
+    ],
+)
+def test_money_counted_asks_an_amount(question: str, qtype: str) -> None:
+    assert classify(question)[0] == qtype

@@ -168,3 +168,15 @@ def test_which_firm_is_answered_only_by_a_firms_name(tmp_path_factory: pytest.Te
     assert not qa.ask("岳麓区人社局2022年请的是哪家律师事务所当法律顾问？").answerable
     ans = qa.ask("天心区人社局2022年请的是哪家律师事务所当法律顾问？")
     assert ans.answerable and "湖南金州律师事务所" in ans.answer, ans.answer
+
+
+def test_wages_asked_are_not_answered_by_a_head_count(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("wages"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）根治欠薪。"
+            "全年开展专项检查，依法为农民工追回欠薪，惠及人员7万余人次。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社局2022年帮农民工追回了多少欠薪？")
+    assert not ans.answerable, ans.answer
