@@ -180,3 +180,16 @@ def test_wages_asked_are_not_answered_by_a_head_count(tmp_path_factory: pytest.T
     )
     ans = qa.ask("岳麓区人社局2022年帮农民工追回了多少欠薪？")
     assert not ans.answerable, ans.answer
+
+
+def test_a_bodys_short_name_is_no_persons_name(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("person"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）多元调解。"
+            "发挥法治工作领导小组(行政调解)+劳动争议仲裁委(仲裁调解)+劳动纠纷人民调委会(人民调解)3大组织作用，"
+            "重点构建3大调解中心、8个街道调解工作站，创新劳动纠纷多元预防调处化解治理机制，力争将劳动纠纷化解在基层。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社局的法治工作领导小组组长是谁？")  # jieba tags 仲裁委 as a person's name
+    assert not ans.answerable, ans.answer

@@ -174,6 +174,9 @@ _ASKED_KIND = re.compile(rf"({'|'.join(sorted(_KINDS, key=len, reverse=True))})"
 _NOT_NAME = ("p", "u", "c", "m", "q", "r", "d", "x", "w")
 
 
+_BODY_END = frozenset("局厅委办院署队会处科所站")
+
+
 def has_named(sent: str, kind: str) -> bool:
     """A body of that kind with its own name before it ("广东岭南律师事务所"), not the kind alone ("从律师事务所中",
     "聘请2家律师事务所"): a question asking which one is answered only by a name."""
@@ -196,7 +199,10 @@ def has_name(sent: str, person_only: bool = False) -> bool:
     """A person's name (jieba 'nr'), or unless only a person will do, an organisation's name."""
     import jieba.posseg as pseg
 
-    people = [p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3]
+    # (a word jieba tags as a name but ending like a body, "仲裁委", "信访办", is that body's short name)
+    people = [
+        p.word for p in pseg.cut(sent) if p.flag == "nr" and 2 <= len(p.word) <= 3 and p.word[-1] not in _BODY_END
+    ]
     if people or any(_looks_like_name(m.group(1)) for m in _ROLE_NAME.finditer(sent)):
         return True
     if person_only:
