@@ -357,8 +357,9 @@ class QueryParser:
         if unknown_specific:
             ids = set()
         qtype, unit = classify(focus)
-        if context and not _ASKS.search(focus):
+        if context and not _ASKS.search(focus) and qtype == "fact":
             # "那会办的呢？" asks what the previous question asked, of something else: its kind of answer too
+            # (unless it says its own kind: "结案率呢？" asks a percentage after a count)
             qtype, unit = classify(context)
         covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
         uncovered = []

@@ -154,6 +154,9 @@ def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_as
     history = [HistoryTurn(role="user", content="去年牵头办了多少件人大建议？")]
     assert QueryParser([]).parse("那会办的呢？", history).qtype == "count"
     assert QueryParser([]).parse("那会办的有哪些？", history).qtype == "list"
+    # a follow-up that says its own kind of answer keeps it
+    assert QueryParser([]).parse("办结率呢？", history).qtype == "percent"
+    assert QueryParser([]).parse("那具体做法呢？", history).qtype == "how"
 
 
 @pytest.mark.parametrize(
