@@ -113,7 +113,7 @@ def classify(q: str) -> tuple[QType, str | None]:
         return "percent", unit
     if _AMOUNT.search(qn) and _COUNT.search(qn):
         return "amount", unit
-    if re.search(r"哪些|哪几|哪[两三四五六七八九十]", qn):
+    if re.search(r"哪些|哪几|哪[两三四五六七八九十\d]", qn):
         return "list", unit
     if _COUNT.search(qn):
         return "count", unit

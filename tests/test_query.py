@@ -165,6 +165,7 @@ def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_as
         ("岳麓区和天心区都有做行政争议案件的分析报告吗？", "yesno"),  # a closing 吗 asks yes or no
         ("两个区都有公开执法结果吗", "yesno"),
         ("岳麓区都有哪些举措？", "list"),
+        ("2012年评估的是哪6项规章", "list"),  # a count in digits, as 哪六项
         ("岳麓区都有什么举措吗？", "list"),  # a question word still asks for the things
         ("岳麓区都有多少件复议吗？", "count"),
     ],
