@@ -193,3 +193,16 @@ def test_a_bodys_short_name_is_no_persons_name(tmp_path_factory: pytest.TempPath
     )
     ans = qa.ask("岳麓区人社局的法治工作领导小组组长是谁？")  # jieba tags 仲裁委 as a person's name
     assert not ans.answerable, ans.answer
+
+
+def test_a_chain_of_steps_written_with_dashes_is_a_list(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("dashes"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）柔性调解。"
+            "联合区总工会、工商联设立三方联合调解中心，从劳动者、用人单位、调处部门多维度开展调解工作，"
+            "同时建立“街道初调—联合会调—受理约调—庭前调解—庭审调解”五站调解模式，柔性化解劳动争议。\n"
+        },
+    )
+    ans = qa.ask("岳麓区人社说的五站调解，具体是哪五站")
+    assert ans.answerable and "街道初调" in ans.answer and "庭审调解" in ans.answer, ans.answer

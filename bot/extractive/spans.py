@@ -29,6 +29,7 @@ _NUMBERING = re.compile(
 # a result ("杜绝了…", "实现了…") is explained by the means said before it
 _RESULT_VERB = re.compile(r"(?:真正|有效|切实|全面)?(?:杜绝|实现|确保|避免|防止|使|促进|提高|提升|达到|保障)")
 _Span = tuple[int, int]
+_DASHED = re.compile(r"(?<=[\u4e00-\u9fa5])[—－-]{1,2}(?=[\u4e00-\u9fa5])")
 # the words that ask for a number
 _ASKING = re.compile(r"多少|几|比例|比重|占比|百分之|[率额数]")
 
@@ -216,7 +217,9 @@ class _Windows:
         if ok and query.asks > 1:
             ok = len({n for n, u, _a, _b in numbers_in(seg) if u and n not in q_numbers}) >= query.asks
         if query.qtype == "list":
-            cov += min(p.list_bonus_max, p.list_item_bonus * seg.count("、"))  # a list answer is the enumerated run
+            # a list answer is the enumerated run: items apart by 、, or by dashes inside a quoted chain (“甲—乙—丙”)
+            seps = seg.count("、") + len(_DASHED.findall(seg))
+            cov += min(p.list_bonus_max, p.list_item_bonus * seps)
         if self.title_verb and re.search(self.title_verb, seg):
             cov += p.title_verb_window_bonus
         return cov, ok
