@@ -33,6 +33,7 @@ _ABOUT_SET = re.compile(
     rf"|有没有[^，。？?]{{0,12}}?{_DOC}"
     rf"|有[^，。？?]{{0,12}}?的{_DOC}吗"
     rf"|(?:收录|上传|导入|存)(?:了|的|有)?[^，。？?]{{0,8}}?{_DOC}"
+    rf"|最(?:新|近|晚|早|老|旧)的?\s*(?:一\s*[份篇])?\s*{_DOC}"
 )
 # what metadata can say; any other content word makes it a question about the reports' contents
 _META_WORDS = re.compile(
@@ -49,7 +50,7 @@ _META_WORDS = re.compile(
                 "政府 法治政府建设 法治 建设 依法行政 工作 情况 年度报告 上级 级 分别是 各自 "
                 "哪一年 哪一份 哪一 哪个 最早 最新 最近 最晚 最老 最旧 最先 早 新 晚 讲 写 总结 有没有 没有 "
                 "一级 级别 层级 省级 市级 区级 县级 区县 地市 街镇 乡镇 街道 镇 乡 "
-                "好几年 多年 几年 跨年 跨年度 单年 连续 不是 只 而是 一年 "
+                "好几年 多年 几年 跨年 跨年度 单年 连续 不是 只 而是 一年 最多 最长 跨度 最大 一份 一篇 "
             ).split(),
             key=len,
             reverse=True,
@@ -74,6 +75,7 @@ _LEVELS = {
 _ASKS_WHETHER = re.compile(r"有没有|是否有|有无|有.{0,12}吗")
 _SEVERAL_YEARS = re.compile(r"好几年|多年|几年|跨年|不是单年|连续|多个年")
 _EARLIEST = re.compile(r"最(?:早|老|旧|先)")
+_MOST_YEARS = re.compile(r"年份最多|年头最多|几年最多|跨度最[长大]|时间最长|覆盖.{0,4}最[多长]")
 _LATEST = re.compile(r"最(?:新|近|晚)")
 
 
@@ -198,6 +200,17 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
     asks_date = bool(_ASKS_DATE.search(q))
     end = "最新" if _LATEST.search(q) else "最早" if _EARLIEST.search(q) else None
     citations: list[Citation]
+    if _MOST_YEARS.search(q) and len(records) > 1:  # "哪份报告讲的年份最多": the one covering the most years
+        most = max(len(r.meta.years) for r in records)
+        widest = [r for r in records if len(r.meta.years) == most]
+        citations = [_title_citation(r, data) for r in widest]
+        named = "、".join(f"{_titled(r)}[{i}]" for i, r in enumerate(widest, 1))
+        return Answer(
+            answer=f"覆盖年份最多的是{named}，共{most}年。",
+            answerable=True,
+            citations=citations,
+            reason="answered from the reports' metadata",
+        )
     if end and len(records) > 1:
         rec = _at_the_end(records, latest=end == "最新")
         citations = [_title_citation(rec, data)]
@@ -217,8 +230,15 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             citations=[_title_citation(rec, data)],
             reason="answered from the reports' metadata",
         )
-    if len(records) == 1 and asks_date and records[0].meta.published:  # "嘉定那份是什么时候发布的？"
+    if len(records) == 1 and asks_date:  # "嘉定那份是什么时候发布的？"
         rec, citations = records[0], [_title_citation(records[0], data)]
+        if not rec.meta.published:
+            return Answer(
+                answer=f"{_titled(rec)}[1]没有写明发布日期。",
+                answerable=False,
+                citations=citations,
+                reason="the report gives no date",
+            )
         text = f"《{rec.meta.title}》[1]" + _published(rec, citations)
         return Answer(
             answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"

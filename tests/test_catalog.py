@@ -159,3 +159,15 @@ def test_a_single_report_is_named_by_its_own_title_and_years(levels: ReportQA) -
     title = levels.ask("芦淞区那份报告的标题是什么")
     assert title.answer.startswith("《株洲市芦淞区人力资源和社会保障局2021年法治政府建设年度报告》")
     assert _cited_sources(title) == ["d.txt"]
+
+
+def test_the_report_covering_the_most_years_and_the_latest_one_are_found(levels: ReportQA) -> None:
+    widest = levels.ask("哪份报告讲的年份最多？")
+    assert widest.answerable and _cited_sources(widest) == ["p.txt"] and "共3年" in widest.answer
+    latest = levels.ask("最新的一份报告是哪个单位的？")
+    assert latest.answerable and latest.reason == "answered from the reports' metadata"
+
+
+def test_a_date_the_report_does_not_give_is_said_to_be_missing(levels: ReportQA) -> None:
+    ans = levels.ask("芦淞区那份报告是什么时候发布的？")
+    assert not ans.answerable and "没有写明发布日期" in ans.answer and _cited_sources(ans) == ["d.txt"]
