@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.extractive.compose import side_labels, years_text
+from bot.extractive.compose import date_as_written, side_labels, years_text
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
 from bot.types import Answer, Citation
@@ -149,7 +149,7 @@ def _published(rec: ReportRecord, citations: list[Citation]) -> str:
         return ""
     a, b = rec.meta.published_span
     citations.append(rec.cite(a, b, []))
-    return f"，发布日期{rec.meta.published}[{len(citations)}]"
+    return f"，发布日期{date_as_written(rec)}[{len(citations)}]"
 
 
 def _at_the_end(records: list[ReportRecord], latest: bool) -> ReportRecord:

@@ -110,16 +110,27 @@ def _read_lines() -> list[str]:
     with zipfile.ZipFile(_data_path()) as z:
         name = next(n for n in z.namelist() if n.endswith("china_location.txt"))
         with z.open(name) as f:
-            return [ln for ln in io.TextIOWrapper(f, encoding="utf-8") if not ln.startswith("\t\t\t")]
+            # (villages, four tabs deep, are not read)
+            return [ln for ln in io.TextIOWrapper(f, encoding="utf-8") if not ln.startswith("\t\t\t\t")]
 
 
 def parse_divisions(lines: Iterable[str]) -> list[Division]:
     """Divisions from jionlp's tab-indented file: province, city (one tab), county (two tabs); deeper skipped."""
+    return parse_gazetteer(lines)[0]
+
+
+def parse_gazetteer(lines: Iterable[str]) -> tuple[list[Division], list[tuple[str, Division]]]:
+    """Divisions, and the towns and streets (three tabs: a name alone) each with its county."""
     out: list[Division] = []
+    towns: list[tuple[str, Division]] = []
     province = city = ""
+    county: Division | None = None
     for line in lines:
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
+        if depth == 3 and len(fields) == 1 and county is not None and fields[0]:
+            towns.append((fields[0], county))
+            continue
         if depth > 2 or len(fields) != 3:
             continue
         name, code, short = fields
@@ -131,15 +142,22 @@ def parse_divisions(lines: Iterable[str]) -> list[Division]:
             city = name
             out.append(Division(name, short, "city", province, city, code=code))
         else:
-            out.append(Division(name, short, "district", province, city, code=code))
-    return out
+            county = Division(name, short, "district", province, city, code=code)
+            out.append(county)
+    return out, towns
 
 
 class Gazetteer:
     """Looks up and finds place names; built once from the division list."""
 
-    def __init__(self, divisions: Sequence[Division]):
+    def __init__(self, divisions: Sequence[Division], towns: Sequence[tuple[str, Division]] = ()):
         self.divisions = list(divisions)
+        self._towns: dict[str, list[Division]] = {}  # a town's or street's name → the counties that have one
+        self._towns_of: dict[str, list[str]] = {}  # a county's name → its towns and streets
+        for town, county in towns:
+            if county not in self._towns.setdefault(town, []):
+                self._towns[town].append(county)
+            self._towns_of.setdefault(county.name, []).append(town)
         self._full: dict[str, list[Division]] = {}
         self._short: dict[str, list[Division]] = {}
         for d in self.divisions:
@@ -152,7 +170,43 @@ class Gazetteer:
     @classmethod
     @functools.cache
     def default(cls) -> Gazetteer:
-        return cls(parse_divisions(_read_lines()))
+        return cls(*parse_gazetteer(_read_lines()))
+
+    def by_code(self, code: str) -> Division | None:
+        """The division of a six-digit administrative code (370402 → 市中区 of 枣庄市), or None."""
+        if not hasattr(self, "_by_code"):
+            self._by_code = {d.code: d for d in self.divisions if d.code}
+        return self._by_code.get(code)
+
+    def is_town(self, name: str) -> bool:
+        """A town, township or street the gazetteer knows (贤庠镇, 虹桥街道), somewhere."""
+        return name in self._towns
+
+    def towns_of(self, county: str) -> list[str]:
+        """The towns and streets of a county (奉节县 → 鱼复街道, …), or [] for a name that is no county."""
+        return list(self._towns_of.get(county, []))
+
+    def county_of_town(self, town: str, context: str, within: Sequence[str] = ()) -> Division | None:
+        """The county of a town or street, its namesakes elsewhere settled by the places `within` (the report's
+        region so far) and then by how often `context` names each one's county, city and province."""
+        exact = self._towns.get(town, [])
+        # townships become towns and towns streets faster than gazetteers follow: 增福镇 may be listed as 增福乡
+        stem = town.removesuffix("街道").removesuffix("镇").removesuffix("乡")
+        renamed = [c for s in ("镇", "乡", "街道") if stem + s != town for c in self._towns.get(stem + s, [])]
+        cands = exact + [c for c in renamed if c not in exact]
+        if within:
+            cands = [c for c in cands if {c.name, c.city, c.province} & set(within)] or cands
+        if not cands:
+            return None
+        scores = [(sum(context.count(x) for x in self._names_for(c.name, c.city, c.province)), c) for c in cands]
+        best = max(s for s, _ in scores)
+        top = [c for s, c in scores if s == best]
+        if best == 0:
+            # the only one of that name, unless the text names places and none of them is its
+            alone = len(exact) == 1 and len(cands) == 1
+            return exact[0] if alone and not self.find(context, short_names=True) else None
+        top = [c for c in top if c in exact] if len(top) > 1 else top  # a tie: the name as written wins
+        return top[0] if len(top) == 1 else None
 
     def lookup(self, name: str) -> list[Division]:
         """Every division with this official or short name."""

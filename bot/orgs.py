@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.analysis import word_ends_at
 from bot.gazetteer import Gazetteer, named_area
 
-BODY_SUFFIX = r"(?:人民政府|委员会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
+BODY_SUFFIX = r"(?:人民政府|委员会|管委会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
 """The word a body's name ends in (局, 委员会, 人民政府…)."""
 _ONE_CHAR_SUFFIXES = frozenset("局厅委办院署队")
 _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{BODY_SUFFIX}")

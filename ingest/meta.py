@@ -28,6 +28,8 @@ _DATE_FORMS = [
     re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})"),
 ]
 _OPENING_CHARS = 300
+# the line a report is addressed to ("中共长沙市委、长沙市人民政府：", "市委："): its readers, not its writer
+_ADDRESSEE = re.compile(rf"^\s*(?:{_HAN}{{0,20}}?(?:委|政府|委员会|常委会)[、，,\s]*)+[:：]\s*$\n?", re.M)
 
 
 def parse_date(s: str) -> str | None:
@@ -59,11 +61,12 @@ def find_issuer(
     "区人力资源局" or "我局" takes its place from the head of the report ("宝安区委" in the opening) and its
     full name from the body when the body writes it out with that place ("天津市人力资源和社会保障局").
     """
-    opening = text[:_OPENING_CHARS]
+    opening = _ADDRESSEE.sub("", text[: _OPENING_CHARS + 40])[:_OPENING_CHARS]
     head = " ".join(x for x in (title, signature, breadcrumb, opening) if x)
-    town = town_of_title(title or "")
-    if town and not first_org(title or "", prefixed_only=True):  # a town below the gazetteer's counties
-        return town_body(town, text), _head_region(title, breadcrumb, opening, text, level=None)
+    if not first_org(title or "", prefixed_only=True):
+        town = town_of_title(title or "") or _speaking_town(opening, text)
+        if town:  # a town's or street office's own report
+            return _town_issuer(town, title, breadcrumb, opening, text)
     for src in (title, signature):
         org = first_org(src or "", prefixed_only=True)
         if org:
@@ -80,7 +83,8 @@ def find_issuer(
     if org.level == "省":
         place = region.province
     if not place:
-        return None, region
+        # "区管委会" of a zone named without its city ("高新区坚持…"): the zone's committee, if the head has one
+        return (_government_of(region, title, opening) if "管" in org.body else None), region
     # "市人社局" writes for the city: a district the head names (its address, a winner) is not the report's
     if org.level == "省":
         region = Region(province=region.province)
@@ -92,11 +96,72 @@ def find_issuer(
     return _with_full_name(prefix + org.body, text), region
 
 
+# a report that speaks as a town or street: "我镇…", "全镇…", "2021年，街道按照…"
+_TOWN_SELF = re.compile(
+    r"[我本全]镇|[我本]乡|[我本]街道|(?:^|[，,。；\n])街道(?:按照|坚持|认真|深入|全面|扎实|始终|围绕|紧紧|以|在|把|将)"
+)
+
+
+def _known_towns(text: str) -> Counter[str]:
+    """The towns and streets of the gazetteer that `text` names in full ("增福镇", "虹桥街道"), counted."""
+    g = Gazetteer.default()
+    found: Counter[str] = Counter()
+    for m in re.finditer(r"街道|镇|乡", text):
+        for k in (4, 3, 2):
+            name = text[max(0, m.start() - k) : m.end()]
+            if len(name) == k + len(m.group(0)) and g.is_town(name):
+                found[name] += 1
+                break
+    return found
+
+
+def _speaking_town(opening: str, text: str) -> str | None:
+    """The town or street a report speaks as, when its opening speaks as one ("我镇…", "2021年，街道按照…") or
+    its first sentence names one ("…，虹桥街道深入学习…"): the town named most, else the one of the county
+    the head names whose name the text uses at least twice in short ("鱼复法治建设" for 鱼复街道)."""
+    first = re.split(r"[。！？]", opening, maxsplit=1)[0]
+    named_first = _known_towns(first)
+    if named_first:
+        return named_first.most_common(1)[0][0]
+    if not _TOWN_SELF.search(opening):
+        return None
+    named = _known_towns(text[:3000])
+    if named:
+        return named.most_common(1)[0][0]
+    county = _head_region(None, None, opening, text, level=None).district
+    stems = Counter(
+        {t: text.count(t[:-2] if t.endswith("街道") else t[:-1]) for t in Gazetteer.default().towns_of(county or "")}
+    )
+    best = stems.most_common(1)
+    return best[0][0] if best and best[0][1] >= 2 and len(best[0][0]) >= 3 else None
+
+
+def _town_issuer(town: str, title: str | None, breadcrumb: str | None, opening: str, text: str) -> tuple[str, Region]:
+    """A town's or street office's name, with its county when the gazetteer settles which one it is."""
+    region = _head_region(title, breadcrumb, opening, text, level=None)
+    context = " ".join(x for x in (title, opening, text[:3000]) if x)
+    county = Gazetteer.default().county_of_town(town, context, region.names())
+    if county is None:
+        return town_body(town, text), region
+    return county.name + town_body(town, text), Region(**county.region())
+
+
+# a zone that opens the report's first sentence as its subject, named without its city ("2022年，高新区坚持…")
+_BARE_ZONE = re.compile(
+    rf"^\s*(?:(?:19|20)\d{{2}}年(?:以来|度)?[，,]?\s*)?(?:在{_HAN}[^。]{{0,30}}?下[，,]\s*)?(高新区|经开区|开发区|保税区|自贸区)(?!管委会|管理委员会)"
+)
+
+
 def _government_of(region: Region, title: str | None, opening: str) -> str | None:
     """A report whose head names a place but no body and no 我局/我委 is that place's government's own
     ("深圳市宝安区2021年法治政府建设年度报告", "2021年，宝安区坚持…"): the 人民政府, or a new area's 管理委员会."""
     place = region.district or region.city or region.province
-    if not place or not any(place in x or stem_of(place) in x for x in (title or "", opening)):
+    zone = _BARE_ZONE.match(re.split(r"[。！？]", opening, maxsplit=1)[0])
+    if zone and region.city and not region.district:
+        # "2022年，高新区坚持…" in a report whose place is a city: the city's zone speaks, by its committee
+        return f"{stem_of(region.city)}{zone.group(1)}管理委员会"
+    named = any(place in x or stem_of(place) in x for x in (title or "", opening)) if place else False
+    if not place or not (named or _speaks_for(region, opening)):
         return None
     # a new area or zone is governed by its management committee, a division by its people's government
     named_area = bool(region.district) and not Gazetteer.default().is_division(region.district or "")
@@ -158,7 +223,7 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
             region = _region_of(src, (title or "") + opening + text[:3000])
             if region.names():
                 return region
-    scoped = _scope_place(opening)
+    scoped = _scope_place(opening, text)
     if scoped:
         return _region_of(scoped, opening)
     by_level: dict[str, Counter[str]] = {"district": Counter(), "city": Counter(), "province": Counter()}
@@ -187,10 +252,12 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
 _SCOPE = {"province": re.compile(r"全省|我省|本省"), "city": re.compile(r"全市|我市|本市")}
 
 
-def _scope_place(opening: str) -> str | None:
+def _scope_place(opening: str, text: str = "") -> str | None:
     """The province (or city) a report speaks for: "全省各级行政机关…考察安徽…" names 安徽 by its short name alone.
 
-    Only when the opening speaks of 全省/我省 (全市/我市) and names exactly one province (city) at all.
+    Only when the opening speaks of 全省/我省 (全市/我市) and names exactly one province (city) at all; an
+    opening that names none speaks for the province that the places of the whole text lie in, when one
+    clearly dominates ("全省各级政府…", then 郑州市, 驻马店市… are all in 河南省).
     """
     g = Gazetteer.default()
     for level, scope in _SCOPE.items():
@@ -199,7 +266,18 @@ def _scope_place(opening: str) -> str | None:
         named = {d.name for d in g.divisions if d.level == level and (d.name in opening or d.short in opening)}
         if len(named) == 1:
             return named.pop()
+        if not named and level == "province":
+            within: Counter[str] = Counter()
+            for m in g.find(text):
+                if len({c.province for c in m.candidates}) == 1:
+                    within[m.candidates[0].province] += 1
+            return _dominant(within, min_count=2)
     return None
+
+
+def _speaks_for(region: Region, opening: str) -> bool:
+    """The opening speaks for the whole of the report's place: 全省/我省 of a province-only region."""
+    return bool(region.province and not region.city and _SCOPE["province"].search(opening))
 
 
 def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:
@@ -211,6 +289,22 @@ def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:
     if n < min_count or (len(top) > 1 and top[1][1] * 2 > n):
         return None  # no place clearly dominates: better unknown than wrong
     return name
+
+
+def with_coded_division(region: Region, code: str, text: str) -> Region:
+    """The region with the hierarchy of the division whose code the page's 索引号 gives (370402 → 山东省 枣庄市
+    市中区), when the text names that division and the region found so far does not contradict it: a 市中区 of
+    several cities is the one of the code."""
+    d = Gazetteer.default().by_code(code)
+    if d is None or not (d.name in text or (len(d.short) >= 2 and d.short in text)):
+        return region
+    coded = d.region()
+    ours = {"province": region.province, "city": region.city, "district": region.district}
+    if any(ours[k] and coded[k] and ours[k] != coded[k] for k in ours):
+        return region
+    if ours["district"] and not coded["district"] and ours["city"] != coded["city"] and ours["city"]:
+        return region
+    return Region(**{k: ours[k] or coded[k] for k in ours})
 
 
 def find_region(issuer: str | None, title: str | None, text: str) -> Region:
@@ -292,11 +386,14 @@ def extract_meta(
     date_text: str | None,
     breadcrumb: str | None,
     signature: str | None = None,
+    code: str | None = None,
 ) -> ReportMeta:
     published = parse_date(date_text) if date_text else None
     # names are matched in simplified Chinese (a page in traditional characters: 汕頭市龍湖區 → 汕头市龙湖区)
     simp = [to_simplified(x) if x else x for x in (title_line, clean, breadcrumb, signature)]
     issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3])
+    if code:
+        region = with_coded_division(region, code, " ".join(x for x in simp[:2] if x)[:3000])
     years = find_years(title_line, breadcrumb, clean, published)
     title = title_line or synth_title(issuer, region, years, breadcrumb, source=raw.source)
     return ReportMeta(

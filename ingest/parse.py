@@ -175,14 +175,41 @@ def _find_title(lines: list[Line]) -> int | None:
         if ln.kind in ("blank", "boilerplate", "date"):
             continue
         s = strip_markup(ln.raw)
+        if ln.kind == "content" and _PAGE_FIELD.match(s):
+            continue  # (a field "标 题:…报告" too: the title line is the one below the fields)
         if ln.kind == "heading" and ln.rank == UNNUMBERED_HEADING_RANK:
             return i
         if ln.kind == "content" and len(s) <= 60 and s[-1] not in _SENT_FINAL and _TITLE_WORDS.search(s):
             return i
-        if ln.kind == "content" and _PAGE_FIELD.match(s):
-            continue
         return None
     return None
+
+
+_FIELD_VALUE = re.compile(r"^[-•·*\s]*(?P<label>[^:：]{1,12}?)\s*[:：]\s*(?P<value>.*?)\s*$")
+_DATE_FIELD = re.compile(r"(?:发文|成文|发布)\s*(?:时间|日期)")
+
+
+def _head_fields(lines: list[Line], title_i: int | None) -> list[tuple[str, str, Line]]:
+    """The page's fields above its title ("索 引 号:370402/2022-00029", "发文时间:2022年02月28日"): (label
+    without spaces, value, line)."""
+    out: list[tuple[str, str, Line]] = []
+    for ln in lines[: title_i if title_i is not None else 15]:
+        s = strip_markup(ln.raw)
+        m = _FIELD_VALUE.match(s) if ln.kind == "content" and _PAGE_FIELD.match(s) else None
+        if m:
+            out.append((re.sub(r"\s+", "", m.group("label")), m.group("value"), ln))
+    return out
+
+
+def division_code(index_number: str) -> str | None:
+    """The administrative division code a page's 索引号 begins with: its first six digits ("370402/2022-00029"),
+    or the code inside a unified social credit code ("11440106007485073X/…" → 440106)."""
+    v = index_number.strip()
+    credit = re.match(r"[0-9A-Z]{2}(\d{6})[0-9A-Z]{9}[0-9A-Z](?![0-9A-Z])", v)
+    if credit:
+        return credit.group(1)
+    plain = re.match(r"(\d{6})(?!\d)", v)
+    return plain.group(1) if plain else None
 
 
 def _mark_tail(lines: list[Line]) -> None:
@@ -318,7 +345,15 @@ def parse_text(raw: RawReport) -> ParsedReport:
     bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and _is_breadcrumb(ln.raw)), None)
     tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
     signature = next((t for t in tail[:3] if len(t) <= 40), None)
-    meta = extract_meta(raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature)
+    fields = _head_fields(lines, title_i)
+    code = next((division_code(v) for label, v, _ln in fields if label == "索引号"), None)
+    if date_line is None:  # no date line: the page's date field ("发文时间:2022年02月28日")
+        date_field = next(((v, ln) for label, v, ln in fields if _DATE_FIELD.fullmatch(label)), None)
+        if date_field:
+            date_text, date_line = date_field
+    meta = extract_meta(
+        raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature, code=code
+    )
     if title_i is not None:
         meta.title_span = list(_trimmed_span(lines[title_i], text))
     if date_line is not None and meta.published:

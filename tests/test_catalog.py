@@ -171,3 +171,16 @@ def test_the_report_covering_the_most_years_and_the_latest_one_are_found(levels:
 def test_a_date_the_report_does_not_give_is_said_to_be_missing(levels: ReportQA) -> None:
     ans = levels.ask("芦淞区那份报告是什么时候发布的？")
     assert not ans.answerable and "没有写明发布日期" in ans.answer and _cited_sources(ans) == ["d.txt"]
+
+
+def test_a_reports_date_is_given_as_its_page_writes_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("dated"),
+        {
+            "d.txt": "- 索 引 号:370402/2026-00031\n- 发文时间:2026年02月27日\n"
+            "枣庄市市中区司法局2025年度法治政府建设情况报告\n\n2025年，区司法局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+        },
+    )
+    ans = qa.ask("市中区司法局那份报告是哪天发布的？")
+    assert ans.answerable and "2026年02月27日" in ans.answer, ans.answer
+    assert any("2026年02月27日" in c.quote for c in ans.citations)

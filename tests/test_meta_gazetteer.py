@@ -353,3 +353,57 @@ def test_a_body_named_with_its_place_picks_that_bodys_report() -> None:
     assert parser.parse("上饶市2022年办了多少件复议案件？").report_ids == ["gov", "sf"]
     # a unit of a body ("社保中心") is no other body: the place's reports stay
     assert parser.parse("上饶市社保中心2022年办了多少件业务？").report_ids == ["gov", "sf"]
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "county"),
+    [
+        # a town the gazetteer knows once: its county, city and province filled in
+        ("贤庠镇人民政府2023年度法治政府建设情况报告\n\n2023年，我镇依法行政。\n", "象山县贤庠镇人民政府", "象山县"),
+        # a street of that name in four counties: the one of the city the text names
+        (
+            "2022年，在区委领导下，虹桥街道深入推进基层法治建设，入选上海市法治示范街镇。\n\n一、主要举措\n\n办案3件。\n",
+            "长宁区虹桥街道办事处",
+            "长宁区",
+        ),
+        # "街道" speaking alone, its name written short: the county's street of that name
+        (
+            "2021年，街道按照《奉节县法治政府建设方案》推进工作，谱写鱼复法治新篇章，鱼复法治建设再上台阶。\n",
+            "奉节县鱼复街道办事处",
+            "奉节县",
+        ),
+    ],
+)
+def test_a_town_or_streets_report_has_its_county_from_the_gazetteer(
+    tmp_path: Path, text: str, issuer: str, county: str
+) -> None:
+    meta = _meta(tmp_path, "town.txt", text)
+    assert meta.issuer == issuer
+    assert meta.region.district == county and meta.region.city and meta.region.province
+
+
+def test_a_township_become_a_town_is_found_under_its_old_name() -> None:
+    # the gazetteer lists 涪陵区 增福乡; a page writes 增福镇 (and 长葛市 has a 增福镇 of its own)
+    county = Gazetteer.default().county_of_town("增福镇", "重庆市涪陵区委、区政府", ())
+    assert county is not None and county.name == "涪陵区"
+
+
+def test_the_division_code_of_the_index_number_settles_a_place_of_several_cities(tmp_path: Path) -> None:
+    # 市中区 is a district of 枣庄, 济南 (until 2019), 乐山 and 内江; the page's 索引号 begins with 370402 (枣庄)
+    text = (
+        "- 索 引 号:370402/2026-00031\n- 发文时间:2026年02月27日\n- 标 题:市中区司法局2025年度法治政府建设情况报告\n"
+        "市中区司法局2025年度法治政府建设情况报告\n\n2025年，区司法局坚持依法行政。\n\n一、主要举措\n\n办理复议案件3件。\n"
+    )
+    meta = _meta(tmp_path, "szq.txt", text)
+    assert (meta.region.province, meta.region.city, meta.region.district) == ("山东省", "枣庄市", "市中区")
+    assert meta.title == "市中区司法局2025年度法治政府建设情况报告"  # the line below the fields, not "标 题:…"
+    assert meta.published == "2026-02-27"  # from the page's date field
+
+
+def test_a_code_that_contradicts_the_text_is_not_taken(tmp_path: Path) -> None:
+    # a unified social credit code inside the index number (…440106… is 天河区) beside a report of 越秀区
+    text = (
+        "- 索引号:11440106007485073X/2026-00002\n"
+        "广州市越秀区司法局2025年度法治政府建设情况报告\n\n2025年，区司法局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n"
+    )
+    assert _meta(tmp_path, "yx.txt", text).region.district == "越秀区"

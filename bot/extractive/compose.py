@@ -164,6 +164,21 @@ def years_text(years: Sequence[int]) -> str:
     return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
 
 
+_WRITTEN_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}|[〇○零一二三四五六七八九]{4}年[〇○零一二三四五六七八九十]{1,2}月[〇○零一二三四五六七八九十]{1,3}日"
+)
+
+
+def date_as_written(rec: ReportRecord) -> str:
+    """The report's date as its page writes it ("2022年02月28日"), which its citation shows; else 2022-02-28."""
+    if rec.meta.published_span:
+        a, b = rec.meta.published_span
+        m = _WRITTEN_DATE.search(rec.text[a:b])
+        if m:
+            return m.group(0)
+    return rec.meta.published or ""
+
+
 def metadata_answer(query: Query, data: IndexData) -> Answer | None:
     """Questions about a report itself (when it was published) are answered from its metadata."""
     if query.qtype != "when" or len(query.report_ids) != 1:
@@ -176,7 +191,7 @@ def metadata_answer(query: Query, data: IndexData) -> Answer | None:
     a, b = rec.meta.published_span
     cit = rec.cite(a, b, [])
     return Answer(
-        answer=f"《{rec.meta.title}》的发布日期是{rec.meta.published}[1]。",
+        answer=f"《{rec.meta.title}》的发布日期是{date_as_written(rec)}[1]。",
         answerable=True,
         citations=[cit],
     )
