@@ -67,6 +67,10 @@ def find_issuer(
         town = town_of_title(title or "") or _speaking_town(opening, text)
         if town:  # a town's or street office's own report
             return _town_issuer(town, title, breadcrumb, opening, text)
+    joint = _JOINT_TITLE.match(title or "")
+    if joint:  # "中共海南省委 海南省人民政府关于…的报告": both bodies issued it
+        bodies = re.sub(r"[\s、]+", " ", joint.group(1).strip())
+        return bodies, _region_of(bodies.split()[-1], head + text[:3000])
     for src in (title, signature):
         org = first_org(src or "", prefixed_only=True)
         if org:
@@ -94,6 +98,13 @@ def find_issuer(
     if place == region.district and region.city and region.city != place:
         prefix = region.city + place
     return _with_full_name(prefix + org.body, text), region
+
+
+# a title naming two bodies before 关于 ("中共长春市委 长春市人民政府关于2021年度…的报告"): a joint report
+_BODY_NAME = r"(?:中共)?[\u4e00-\u9fa5]{2,20}?(?:委员会|委|人民政府|政府|局|厅|办公室)"
+_JOINT_TITLE = re.compile(rf"^({_BODY_NAME}(?:[\s、]+{_BODY_NAME})+)\s*关于")
+ISSUERS_LINE = re.compile(rf"^{_BODY_NAME}(?:[\s、]+{_BODY_NAME})*$")
+"""A line of issuing bodies only, the first line of a two-line title ("中共海南省委 海南省人民政府")."""
 
 
 # a report that speaks as a town or street: "我镇…", "全镇…", "2021年，街道按照…"
@@ -218,12 +229,18 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
     place, a district praised two sentences later does not.
     """
     first_sentence = re.split(r"[。！？]", opening, maxsplit=1)[0]
-    for src in (title, breadcrumb, first_sentence, opening):
+    for src in (title, breadcrumb, first_sentence):
         if src:
             region = _region_of(src, (title or "") + opening + text[:3000])
             if region.names():
                 return region
+    # an opening that speaks for a whole province (全省各级政府…, and no 市委/全市) names its cities as examples
     scoped = _scope_place(opening, text)
+    if scoped and not _CITY_VOICE.search(opening):
+        return _region_of(scoped, opening)
+    region = _region_of(opening, (title or "") + opening + text[:3000])
+    if region.names():
+        return region
     if scoped:
         return _region_of(scoped, opening)
     by_level: dict[str, Counter[str]] = {"district": Counter(), "city": Counter(), "province": Counter()}
@@ -237,6 +254,7 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
         bare = text.count("新区") - sum(areas[a] for a in new_areas) if new_areas == [area] else 0
         by_level["district"][area] += n + bare
     wanted = ["city", "province"] if level in ("市", "省") else ["district", "city", "province"]
+    province_voice = bool(_SCOPE["province"].search(opening)) and not _CITY_VOICE.search(opening)
     for lv in wanted:
         # a district must be named twice; a city or province named once is enough when it is the only one
         name = _dominant(by_level[lv], min_count=2 if lv == "district" or len(by_level[lv]) > 1 else 1)
@@ -245,11 +263,14 @@ def _head_region(title: str | None, breadcrumb: str | None, opening: str, text: 
             if not region.city and lv == "district":
                 region.city = _dominant(by_level["city"], min_count=1)
                 region.province = region.province or _region_of(region.city or "", "").province
+            if province_voice and region.province:
+                return Region(province=region.province)  # its cities are the province's, not the report's place
             return region
     return Region()
 
 
 _SCOPE = {"province": re.compile(r"全省|我省|本省"), "city": re.compile(r"全市|我市|本市")}
+_CITY_VOICE = re.compile(r"全市|我市|本市|市委|市政府|市人民政府")
 
 
 def _scope_place(opening: str, text: str = "") -> str | None:
@@ -275,9 +296,15 @@ def _scope_place(opening: str, text: str = "") -> str | None:
     return None
 
 
+_GOVERNMENT_SPEAKS = {"province": re.compile(r"省(?:人民)?政府"), "city": re.compile(r"市(?:人民)?政府")}
+
+
 def _speaks_for(region: Region, opening: str) -> bool:
-    """The opening speaks for the whole of the report's place: 全省/我省 of a province-only region."""
-    return bool(region.province and not region.city and _SCOPE["province"].search(opening))
+    """The opening speaks for the whole of the report's place: 全省/我省 of a province-only region, or its
+    government by its level ("现将省政府2022年度法治政府建设情况报告如下", "省政府切实履行…")."""
+    if region.province and not region.city:
+        return bool(_SCOPE["province"].search(opening) or _GOVERNMENT_SPEAKS["province"].search(opening))
+    return False
 
 
 def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:

@@ -181,8 +181,24 @@ def _find_title(lines: list[Line]) -> int | None:
             return i
         if ln.kind == "content" and len(s) <= 60 and s[-1] not in _SENT_FINAL and _TITLE_WORDS.search(s):
             return i
+        if ln.kind == "content" and _title_below(lines, i) is not None:
+            return i  # "中共海南省委 海南省人民政府" above "关于2022年法治政府建设情况的报告": one title
         return None
     return None
+
+
+def _title_below(lines: list[Line], i: int) -> int | None:
+    """The index of the "关于…的报告" line that completes a title whose first line (i) names its issuers
+    ("中共海南省委 海南省人民政府")."""
+    from ingest.meta import ISSUERS_LINE
+
+    if not ISSUERS_LINE.match(strip_markup(lines[i].raw).strip()):
+        return None
+    j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].kind != "blank"), None)
+    if j is None or lines[j].kind != "content":
+        return None
+    s = strip_markup(lines[j].raw).strip()
+    return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(s) else None
 
 
 _FIELD_VALUE = re.compile(r"^[-•·*\s]*(?P<label>[^:：]{1,12}?)\s*[:：]\s*(?P<value>.*?)\s*$")
@@ -294,8 +310,10 @@ def parse_text(raw: RawReport) -> ParsedReport:
     lines = _split_lines(text)
     _classify(lines, text)
     title_i = _find_title(lines)
-    if title_i is not None:
-        lines[title_i].kind = "title"
+    title_j = _title_below(lines, title_i) if title_i is not None else None
+    for k in (title_i, title_j):
+        if k is not None:
+            lines[k].kind = "title"
     _mark_tail(lines)
 
     # Build the clean view.
@@ -342,6 +360,8 @@ def parse_text(raw: RawReport) -> ParsedReport:
     date_line = next((ln for ln in lines if ln.kind == "date"), None)
     date_text = strip_markup(date_line.raw) if date_line else None
     title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
+    if title_line and title_j is not None:
+        title_line = title_line.strip() + strip_markup(lines[title_j].raw).strip()
     bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and _is_breadcrumb(ln.raw)), None)
     tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
     signature = next((t for t in tail[:3] if len(t) <= 40), None)
@@ -356,6 +376,8 @@ def parse_text(raw: RawReport) -> ParsedReport:
     )
     if title_i is not None:
         meta.title_span = list(_trimmed_span(lines[title_i], text))
+        if title_j is not None:
+            meta.title_span[1] = _trimmed_span(lines[title_j], text)[1]
     if date_line is not None and meta.published:
         a, b = date_line.start, date_line.end
         while a < b and text[a].isspace():

@@ -407,3 +407,25 @@ def test_a_code_that_contradicts_the_text_is_not_taken(tmp_path: Path) -> None:
         "广州市越秀区司法局2025年度法治政府建设情况报告\n\n2025年，区司法局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n"
     )
     assert _meta(tmp_path, "yx.txt", text).region.district == "越秀区"
+
+
+def test_a_report_speaking_for_a_province_is_its_governments_not_a_citys(tmp_path: Path) -> None:
+    # the opening speaks for the province (全省各级政府, 省政府) and names none; its cities are examples
+    text = (
+        "2025年，在省委的正确领导下，全省各级政府深入推进依法行政。省政府主要负责人履行第一责任人职责。\n\n"
+        "一、主要举措\n\n株洲市推行柔性执法，株洲市、湘潭市获评示范市，株洲市经验全省推广。\n"
+    )
+    meta = _meta(tmp_path, "hn.txt", text)
+    assert (meta.region.province, meta.region.city) == ("湖南省", None)
+    assert meta.issuer == "湖南省人民政府"
+
+
+def test_a_title_of_two_lines_names_both_issuers(tmp_path: Path) -> None:
+    text = (
+        "中共株洲市委 株洲市人民政府\n关于2025年度法治政府建设情况的报告\n\n"
+        "2025年，株洲市坚持依法行政。\n\n一、主要举措\n\n办理复议案件3件。\n"
+    )
+    meta = _meta(tmp_path, "zz.txt", text)
+    assert meta.title == "中共株洲市委 株洲市人民政府关于2025年度法治政府建设情况的报告"
+    assert meta.issuer == "中共株洲市委 株洲市人民政府"
+    assert (meta.region.province, meta.region.city) == ("湖南省", "株洲市")
