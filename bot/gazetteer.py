@@ -147,6 +147,18 @@ def parse_gazetteer(lines: Iterable[str]) -> tuple[list[Division], list[tuple[st
     return out, towns
 
 
+def _joins_bodies(text: str, i: int, word: str) -> bool:
+    """The 和县 of "国务院和县委、县政府" is 和 joining two bodies, not the county: a two-character name that
+    begins with a conjunction, after a body's name and before the rest of a level's body (县委, 区政府)."""
+    return (
+        len(word) == 2
+        and word[0] in "和与及暨并同"
+        and i > 0
+        and text[i - 1] in "院委府局厅部会办室党"
+        and re.match(r"(?:委|政府|人民政府|人大|政协)", text[i + 2 :]) is not None
+    )
+
+
 class Gazetteer:
     """Looks up and finds place names; built once from the division list."""
 
@@ -236,7 +248,7 @@ class Gazetteer:
         for length in range(min(self._max, len(text) - i), 1, -1):
             word = text[i : i + length]
             full = self._full.get(word)
-            if full:
+            if full and not _joins_bodies(text, i, word):
                 return PlaceMatch(i, i + length, word, tuple(full), short=False)
             if short_names and word in self._short and not _continues_name(text, i + length):
                 return PlaceMatch(i, i + length, word, tuple(self._short[word]), short=True)

@@ -42,7 +42,14 @@ _BOILERPLATE = [
         r"^(上一篇|下一篇|相关链接|相关阅读|相关文章|责任编辑|编辑|来源|信息来源|浏览次数|阅读次数|点击数|访问量)\s*[:：]"
     ),
     re.compile(r"版权所有|ICP备|网站标识码|主办单位\s*[:：]|承办单位\s*[:：]|政府网站找错|网站地图"),
+    # the site's banner: its reading options, and today's date beside the site name ("…人民政府 2019年12月3日星期二")
+    re.compile(r"无障碍|简体\s*[|｜]?\s*繁体|繁体\s*[|｜]?\s*简体|\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]"),
 ]
+# a line of the page's fields that dates it: "来源:静海区人民政府办公室 发布时间:2024-03-28 09:18"
+_FIELDS_WITH_DATE = re.compile(
+    r"^(?:(?:来源|信息来源|作者|发布机构|发布单位|文章来源)\s*[:：]\s*\S{1,30}\s+)+"
+    r"(?:发布|发文|成文|印发)?(?:日期|时间)\s*[:：]\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
+)
 _DATE_LINE = re.compile(
     r"^(?:(?:发布|发文|成文|印发)?(?:日期|时间)\s*[:：]?\s*)?"
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{1,2})\.(\d{1,2})\.(\d{4}))"
@@ -146,10 +153,10 @@ def _classify(lines: list[Line], text: str) -> None:
         s = strip_markup(ln.raw)
         if not s:
             ln.kind = "blank"
+        elif _DATE_LINE.match(normalize(s)) or _FIELDS_WITH_DATE.match(normalize(s)):
+            ln.kind = "date"  # ("来源:区政府办公室 发布时间:2024-03-28 09:18": the page's fields, its date among them)
         elif any(p.search(normalize(s)) for p in _BOILERPLATE):  # (a page in traditional characters too)
             ln.kind = "boilerplate"
-        elif _DATE_LINE.match(normalize(s)):
-            ln.kind = "date"
         else:
             h = _heading_of(s)
             if h:

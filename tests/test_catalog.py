@@ -184,3 +184,15 @@ def test_a_reports_date_is_given_as_its_page_writes_it(tmp_path_factory: pytest.
     ans = qa.ask("市中区司法局那份报告是哪天发布的？")
     assert ans.answerable and "2026年02月27日" in ans.answer, ans.answer
     assert any("2026年02月27日" in c.quote for c in ans.citations)
+
+
+def test_who_posted_a_report_is_read_off_its_date_line(tmp_path_factory: pytest.TempPathFactory) -> None:
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("poster"),
+        {
+            "p.txt": "芦淞区2025年度法治政府建设情况报告\n来源:芦淞区人民政府办公室 发布时间:2026-03-28 09:18\n\n"
+            "2025年，芦淞区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+        },
+    )
+    ans = qa.ask("芦淞区2025年度法治政府建设情况报告是哪个单位发的、哪天发布的？")
+    assert ans.answerable and "芦淞区人民政府办公室" in ans.answer and "2026-03-28" in ans.answer, ans.answer

@@ -429,3 +429,25 @@ def test_a_title_of_two_lines_names_both_issuers(tmp_path: Path) -> None:
     assert meta.title == "中共株洲市委 株洲市人民政府关于2025年度法治政府建设情况的报告"
     assert meta.issuer == "中共株洲市委 株洲市人民政府"
     assert (meta.region.province, meta.region.city) == ("湖南省", "株洲市")
+
+
+def test_a_sites_banner_is_no_title_and_its_fields_line_dates_the_report(tmp_path: Path) -> None:
+    text = (
+        "株洲市芦淞区人民政府 2019年12月3日星期二\n\n无障碍 简体| 繁体\n\n芦淞区2025年度法治政府建设情况报告\n"
+        "来源:芦淞区人民政府办公室 发布时间:2026-03-28 09:18\n\n"
+        "2025年，芦淞区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n"
+    )
+    meta = _meta(tmp_path, "banner.txt", text)
+    assert meta.title == "芦淞区2025年度法治政府建设情况报告"
+    assert meta.published == "2026-03-28"
+
+
+def test_he_joining_two_bodies_is_no_county(tmp_path: Path) -> None:
+    # 和县 is a county of 马鞍山; in "国务院和县委" 和 joins two bodies
+    text = (
+        "2025年，县市场监管局全面贯彻党中央、国务院和县委、县政府关于法治政府建设的部署。\n\n"
+        "一、主要举措\n\n制定《霍山县市场监管局依法行政重点工作安排》，霍山县市场监管局办案3件。\n"
+    )
+    meta = _meta(tmp_path, "hs.txt", text)
+    assert meta.region.district == "霍山县" and meta.region.city == "六安市"
+    assert Gazetteer.default().resolve("马鞍山市和县人民政府")["district"] == "和县"  # the county itself stays

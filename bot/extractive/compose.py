@@ -169,6 +169,9 @@ _WRITTEN_DATE = re.compile(
 )
 
 
+_POSTER = re.compile(r"(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*([\u4e00-\u9fa5]{2,30})")
+
+
 def date_as_written(rec: ReportRecord) -> str:
     """The report's date as its page writes it ("2022年02月28日"), which its citation shows; else 2022-02-28."""
     if rec.meta.published_span:
@@ -190,8 +193,11 @@ def metadata_answer(query: Query, data: IndexData) -> Answer | None:
         return None
     a, b = rec.meta.published_span
     cit = rec.cite(a, b, [])
+    # "哪个单位发的、哪天发布的": the page's own field of who posted it, on the cited date line
+    poster = _POSTER.search(rec.text[a:b]) if re.search(r"单位|部门|谁|机构|来源", query.focus) else None
+    by = f"由{poster.group(1)}发布，" if poster else "的"
     return Answer(
-        answer=f"《{rec.meta.title}》的发布日期是{date_as_written(rec)}[1]。",
+        answer=f"《{rec.meta.title}》{by}发布日期是{date_as_written(rec)}[1]。",
         answerable=True,
         citations=[cit],
     )
