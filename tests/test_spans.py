@@ -206,3 +206,31 @@ def test_a_chain_of_steps_written_with_dashes_is_a_list(tmp_path_factory: pytest
     )
     ans = qa.ask("岳麓区人社说的五站调解，具体是哪五站")
     assert ans.answerable and "街道初调" in ans.answer and "庭审调解" in ans.answer, ans.answer
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    return fixture_qa(  # type: ignore[no-any-return]
+        tmp_path_factory.mktemp("kinds"),
+        {
+            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）组织领导。"
+            "成立以局党委书记、局长为组长的法治政府建设工作领导小组，统筹推进全局法治工作。"
+            "继续聘请湖南六和律师事务所律师担任法律顾问，为重大决策提供法律意见。\n\n（二）制度建设。"
+            "出台《关于进一步加强行政应诉工作的通知》（岳人社发〔2022〕21号），规范应诉流程。"
+            "我局被评为全省首批法治政府建设示范单位。\n"
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("岳麓区人社局2022年法治政府建设工作领导小组由谁任组长？", "局党委书记、局长"),  # a post heads it
+        ("岳麓区人社局2022年聘请哪家律师事务所当法律顾问？", "湖南六和律师事务所"),  # 六 cut as a numeral
+        ("岳麓区人社局关于加强行政应诉工作的通知文号是什么？", "岳人社发〔2022〕21号"),
+        ("岳麓区人社局是全省第几批法治政府建设示范单位？", "首批"),
+    ],
+)
+def test_the_asked_kind_of_fact_is_found_in_its_own_forms(kinds: ReportQA, question: str, fact: str) -> None:
+    ans = kinds.ask(question)
+    assert ans.answerable and fact in ans.answer, ans.answer

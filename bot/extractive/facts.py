@@ -7,6 +7,7 @@ enumeration. Numbers the question itself states never count as the answer.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.numerals import MEASURES, counted_numerals
@@ -111,10 +112,16 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
         return _has_number(query, sent, q_numbers)
     if qt == "when":
         return bool(_DATE.search(sent))
+    if qt == "name" and re.search(r"文号|字号", query.focus):
+        return bool(_DOC_NUMBER.search(sent))  # "临政发〔2020〕21号"
     if qt == "name":
         return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent) or _UNMARKED_TITLE.search(sent))
     if qt == "rank":
-        return bool(re.search(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)", sent))
+        return bool(
+            re.search(
+                r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+名|名列|居.{0,4}(首|前)|首[批届位家个]", sent
+            )
+        )
     if qt == "who":
         person = bool(
             re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.focus)
@@ -123,6 +130,8 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
         kind = _ASKED_KIND.search(query.focus)
         if kind and not person:
             return has_named(sent, kind.group(1))
+        if person and re.search(r"组长|主任|第一责任人", query.focus) and _POST_AS_HEAD.search(sent):
+            return True  # "以局党委书记、局长为组长": the post that heads it is the answer
         return has_name(sent, person_only=person)
     if qt == "list":
         return (
@@ -174,6 +183,13 @@ _ASKED_KIND = re.compile(rf"({'|'.join(sorted(_KINDS, key=len, reverse=True))})"
 _NOT_NAME = ("p", "u", "c", "m", "q", "r", "d", "x", "w")
 
 
+# a post named as the head of a group: "由局党委书记、局长担任组长", "以镇长为第一责任人"
+_POST_AS_HEAD = re.compile(
+    r"(?:书记|局长|主任|镇长|乡长|区长|县长|市长|省长|厅长|主要负责人|主要领导|负责同志)[^，。；;]{0,8}?(?:为|任|担任)[^，。；;]{0,3}"
+    r"(?:组长|主任|第一责任人)"
+)
+# a document's number: 临政发〔2020〕21号, 武政办[2011]155号, 海人社发〔2017〕9 号
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号")
 _BODY_END = frozenset("局厅委办院署队会处科所站")
 
 
@@ -187,12 +203,28 @@ def has_named(sent: str, kind: str) -> bool:
         head = sent[: m.start()].removesuffix("律师").removesuffix("有限").removesuffix("股份")
         name = ""
         for w in reversed(pseg.lcut(head)):
-            if w.flag.startswith(_NOT_NAME) or not re.fullmatch(r"[\u4e00-\u9fa5]+", w.word):
+            numeral_name = w.flag == "m" and not re.search(r"[\d家个所名多几]", w.word)  # 六和, not 2家 or 两家
+            if (w.flag.startswith(_NOT_NAME) and not numeral_name) or not re.fullmatch(r"[\u4e00-\u9fa5]+", w.word):
                 break
             name = w.word + name
-        if len(name) >= 2:
+        if len(name) >= 2 or _place_led(head[-8:]):
             return True
     return False
+
+
+def _place_led(before: str) -> bool:
+    """A place name just before a body's kind: the head of its own name ("浙江六和律师事务所", where jieba cuts
+    六 as a numeral and 和 as a conjunction)."""
+    return any(name in before for name in _big_places())
+
+
+@functools.cache
+def _big_places() -> frozenset[str]:
+    """Provinces' and cities' names and short names (浙江, 广州), which lead the names of firms."""
+    from bot.gazetteer import Gazetteer
+
+    divs = [d for d in Gazetteer.default().divisions if d.level in ("province", "city")]
+    return frozenset(n for d in divs for n in (d.name, d.short) if len(n) >= 2)
 
 
 def has_name(sent: str, person_only: bool = False) -> bool:
