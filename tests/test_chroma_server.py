@@ -217,7 +217,7 @@ def test_chroma_server_down_readiness_false_answers_continue_then_recovery(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from bot.server import create_app
+    from bot.server.app import create_app
 
     port = _free_port()
     proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")

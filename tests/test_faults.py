@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from bot.embed import HashEmbedder, make_embedder
 from bot.errors import EmbeddingError, IndexCorrupted, IndexNotFound
 from bot.pipeline import ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle, load_generation, read_current
 from ingest.index import ingest

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bot.embed import HashEmbedder
 from bot.llm import load_prompt
 from bot.pipeline import NOT_CHINESE, ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest

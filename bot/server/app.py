@@ -27,12 +27,12 @@ from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.bodyguard import BodyGuard
 from bot.errors import BadRequest, ConfigError, NotFound, ReportQAError
-from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
-from bot.ratelimit import client_key
-from bot.security import Guard, Problem
+from bot.server.bodyguard import BodyGuard
+from bot.server.feedback import FeedbackStore
+from bot.server.ratelimit import client_key
+from bot.server.security import Guard, Problem
 from bot.settings import Settings
 from bot.store import IndexData
 from bot.types import Answer, Citation, HistoryTurn

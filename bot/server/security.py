@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from bot.ratelimit import RateLimiter, client_key, make_rate_limiter
+from bot.server.ratelimit import RateLimiter, client_key, make_rate_limiter
 from bot.settings import Settings
 
 Problem = tuple[int, str, str, dict[str, str]]
@@ -20,7 +20,7 @@ WIDGET_PATHS = ("/api/chat", "/api/feedback", "/api/reports")
 
 class Guard:
     """Authentication and rate limits. The client address is the connection's peer: forwarded headers count
-    only from REPORTQA_TRUSTED_PROXIES, where uvicorn applies them before the app runs (bot.httpserver)."""
+    only from REPORTQA_TRUSTED_PROXIES, where uvicorn applies them before the app runs (bot.server.httpserver)."""
 
     def __init__(self, settings: Settings, limiter: RateLimiter | None = None):
         self.settings = settings
