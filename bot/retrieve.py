@@ -12,7 +12,7 @@ from bot.analysis import bm25_tokens
 from bot.budget import BudgetExceeded
 from bot.embed import Embedder, QueryVectors
 from bot.errors import ConfigError
-from bot.store import IndexData, IndexHandle, dense_query
+from bot.store.reader import IndexData, IndexHandle, dense_query
 from bot.types import Hit
 
 log = logging.getLogger(__name__)

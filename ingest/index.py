@@ -27,7 +27,7 @@ from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.injection import flagged_spans
 from bot.settings import Settings
-from bot.store import (
+from bot.store.reader import (
     FORMAT_VERSION,
     chroma_client,
     collection_name,
@@ -36,7 +36,7 @@ from bot.store import (
     read_current,
     write_current,
 )
-from bot.termindex import NgramIndex
+from bot.store.termindex import NgramIndex
 from bot.types import Chunk, Region
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
@@ -143,7 +143,7 @@ def code_version() -> str:
     import bot.gazetteer
     import bot.orgs
     import bot.places
-    import bot.termindex
+    import bot.store.termindex
     import ingest.chunk
     import ingest.formats
     import ingest.load
@@ -162,7 +162,7 @@ def code_version() -> str:
         bot.gazetteer,
         bot.orgs,
         bot.analysis,
-        bot.termindex,
+        bot.store.termindex,
     ):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:12]

@@ -22,7 +22,7 @@ import pytest
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
 from bot.settings import Settings
-from bot.store import IndexHandle, chroma_client, collection_name, read_current
+from bot.store.reader import IndexHandle, chroma_client, collection_name, read_current
 from bot.types import Answer
 from ingest.index import ingest
 from ingest.load import load_report

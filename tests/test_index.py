@@ -14,7 +14,7 @@ from conftest import SAMPLE_NAMES, SAMPLES_DIR
 from bot.embed import HashEmbedder
 from bot.errors import EmbeddingError
 from bot.settings import Settings
-from bot.store import IndexData, IndexHandle, dense_query, load_generation, read_current
+from bot.store.reader import IndexData, IndexHandle, dense_query, load_generation, read_current
 from bot.types import Chunk
 from ingest.index import IngestSummary, ingest
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.errors import IndexCorrupted, IndexNotFound
 from bot.settings import Settings
-from bot.termindex import NgramIndex
+from bot.store.termindex import NgramIndex
 from bot.types import Chunk, Citation, ReportMeta
 
 log = logging.getLogger(__name__)
