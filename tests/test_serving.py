@@ -27,8 +27,9 @@ from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
 from bot.llm import make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.retrieve import bm25_decisive
-from bot.server import app as server_module
-from bot.server.app import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS, create_app
+from bot.server import ops as server_module
+from bot.server.app import create_app
+from bot.server.chat import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS
 from bot.server.httpserver import HTTP_PROTOCOL, uvicorn_options
 from bot.server.ratelimit import MemoryRateLimiter, RateLimiter, SQLiteRateLimiter, client_key, make_rate_limiter
 from bot.settings import Settings
