@@ -50,12 +50,12 @@ def readyz(qa: QA) -> JSONResponse:
 
 def probe_dense(qa: ReportQA, data: IndexData) -> str | None:
     """What is wrong with dense retrieval's components (vector store, embedder), or None when both answer."""
-    if data.collection is None:
+    if data.vectors is None:
         return None
     dim = int(data.manifest.get("dim") or 0)
     try:  # a one-result probe: the store must answer a real query, not just exist
         if dim:
-            data.collection.query(query_embeddings=[[1.0] + [0.0] * (dim - 1)], n_results=1)
+            data.vectors.query([1.0] + [0.0] * (dim - 1), 1)
     except Exception as exc:  # BM25 still answers; say the vector store is down
         return f"vector store unavailable ({type(exc).__name__}); answering from BM25 alone"
     if qa.embedder is None:

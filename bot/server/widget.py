@@ -95,7 +95,7 @@ def _candidate_questions(data: IndexData) -> Iterator[str]:
         rec = data.reports[rid]
         paths = [tuple(s["path"]) for s in rec.sections]
         parents = {p[:-1] for p in paths if len(p) > 1}
-        heads = [p for p in paths if len(p) == 2 and p in parents] or sorted(
+        heads: list[tuple[str, ...]] = [p for p in paths if len(p) == 2 and p in parents] or sorted(
             (p for p in paths if len(p) <= 2), key=len, reverse=True
         )
         name = rec.meta.short_name.removesuffix("报告")
