@@ -92,7 +92,7 @@ class ReportQA:
         embedder = make_embedder(settings) if settings.use_dense else None
         llm = None
         if settings.llm_enabled:
-            from bot.llm import make_llm_answerer
+            from bot.answer.llm import make_llm_answerer
 
             llm = make_llm_answerer(settings)
         return cls(

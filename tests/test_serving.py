@@ -23,8 +23,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import budget
+from bot.answer.llm import make_llm_answerer
 from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
-from bot.llm import make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.retrieve import bm25_decisive
 from bot.server import ops as server_module

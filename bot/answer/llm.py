@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 UNVERIFIED = "（未在所引资料中找到）"
 MIN_SUPPORT = 0.35
 """An answer of its own words (not a bare number) whose cited blocks hold less of its wording than this, and
