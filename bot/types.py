@@ -203,6 +203,10 @@ class Hit:
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
 
+    def as_context(self) -> Context:
+        """What an answer reports of the hit: where the chunk lies in its file, and its score."""
+        return Context(source=self.chunk.source, start=self.chunk.start, end=self.chunk.end, score=self.score)
+
 
 class HistoryTurn(BaseModel):
     role: Literal["user", "assistant"]
