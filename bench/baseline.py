@@ -108,7 +108,7 @@ class ChromaBaseline:
 
         from bench.embedders import langchain_embeddings
         from bot.settings import Settings
-        from bot.store import chroma_client
+        from bot.store.vectors import chroma_client
 
         self.chunks = list(chunks)
         client = chroma_client(Settings(_env_file=None), workdir / "chroma")  # type: ignore[call-arg]

@@ -92,7 +92,7 @@ def _reference_sources(n: int, data: Any) -> set[str]:
 
 def _reference_texts(n: int, which: str) -> list[str]:
     """The proxy's references at size n: what ingest embeds for their chunks, or the baseline's chunks."""
-    from bot.store import load_generation
+    from bot.store.reader import load_generation
 
     index = OUT / f"idx-{n}-none"
     data = load_generation(index, _settings(index), with_dense=False)

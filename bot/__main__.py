@@ -53,10 +53,10 @@ def _serve(argv: list[str]) -> int:
     settings = Settings()
     import uvicorn
 
-    from bot.httpserver import uvicorn_options
+    from bot.server.httpserver import uvicorn_options
 
     uvicorn.run(
-        "bot.server:create_app",
+        "bot.server.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,

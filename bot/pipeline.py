@@ -10,14 +10,15 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from bot import budget
 from bot.analysis import has_cjk, to_simplified
+from bot.answer.base import Answerer, Event, Prepared, pseudo_stream
+from bot.answer.llm import make_llm_answerer
 from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
+from bot.extractive import ExtractiveAnswerer
 from bot.lexicon import SYNONYMS, section_headings
 from bot.query import Query, QueryParser
 from bot.retrieve import HybridRetriever
@@ -36,15 +37,6 @@ NOT_CHINESE = (
 )
 
 
-@dataclass
-class Prepared:
-    """Everything an answerer needs: the parsed query, the hits, and the index they came from."""
-
-    query: Query
-    hits: list[Hit]
-    data: IndexData
-
-
 class ReportQA:
     def __init__(
         self,
@@ -53,16 +45,15 @@ class ReportQA:
         *,
         k: int = 6,
         max_question_chars: int = 2000,
-        llm: Any | None = None,
+        llm: Answerer | None = None,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
         query_chars: int = 96,
         query_cache: int = 2048,
         dense_skip: bool = True,
         budget_s: float | None = None,
+        extractive: ExtractiveAnswerer | None = None,
     ):
-        from bot.extractive import ExtractiveAnswerer
-
         self.index = index
         self.embedder = embedder
         self.k = k
@@ -82,19 +73,16 @@ class ReportQA:
         # extractive answers: BM25's hits first, the dense query only to retry a refusal (see _answer_extractively)
         self.dense_on_refusal = dense_skip
         self.dense_retries = 0  # refusals retried with the dense query (approximate under threads)
-        self.extractive = ExtractiveAnswerer()
-        self.llm = llm
+        self.extractive = extractive or ExtractiveAnswerer()
+        self.llm = llm  # the generative answerer (with its own fallback), when the settings ask for one
         self._parser: QueryParser | None = None
         self._parser_gen: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReportQA:
         embedder = make_embedder(settings) if settings.use_dense else None
-        llm = None
-        if settings.llm_enabled:
-            from bot.llm import make_llm_answerer
-
-            llm = make_llm_answerer(settings)
+        extractive = ExtractiveAnswerer()
+        llm = make_llm_answerer(settings, extractive) if settings.llm_enabled else None
         return cls(
             IndexHandle(settings.index_dir, settings, with_dense=settings.use_dense),
             embedder,
@@ -107,6 +95,7 @@ class ReportQA:
             query_cache=settings.query_cache_size,
             dense_skip=settings.dense_skip,
             budget_s=settings.request_budget_s,
+            extractive=extractive,
         )
 
     def parser(self) -> QueryParser:
@@ -253,7 +242,7 @@ class ReportQA:
             if collection is not None:
                 return collection
             if self.llm is not None and self._llm_worthwhile(prep) and not _spent(spent):
-                answer = self.llm.answer(prep, fallback=self.extractive, history=history)
+                answer = self.llm.answer(prep, history)
             else:
                 answer = self._answer_extractively(prep, question, history, report_ids, spent)
             _with_budget_reason(answer, spent)
@@ -265,7 +254,7 @@ class ReportQA:
         question: str,
         history: Sequence[HistoryTurn] = (),
         report_ids: Sequence[str] | None = None,
-    ) -> Iterator[tuple[str, Any]]:
+    ) -> Iterator[Event]:
         """Events ("delta", text) … then ("answer", Answer). Generative mode streams real tokens."""
         foreign = self._not_chinese(question)
         if foreign:
@@ -285,12 +274,10 @@ class ReportQA:
         if answer is None:
             assert self.llm is not None
             left = spent.remaining() if spent is not None else None
-            yield from self.llm.stream(prep, fallback=self.extractive, history=history, timeout=left)
+            yield from self.llm.stream(prep, history, timeout=left)
             return
         _with_budget_reason(answer, spent)
-        for i in range(0, len(answer.answer), 8):
-            yield "delta", answer.answer[i : i + 8]
-        yield "answer", answer
+        yield from pseudo_stream(answer)
 
 
 def _spent(spent: Budget | None) -> bool:

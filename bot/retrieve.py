@@ -12,7 +12,7 @@ from bot.analysis import bm25_tokens
 from bot.budget import BudgetExceeded
 from bot.embed import Embedder, QueryVectors
 from bot.errors import ConfigError
-from bot.store import IndexData, IndexHandle, dense_query
+from bot.store import IndexData, IndexHandle
 from bot.types import Hit
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class HybridRetriever:
         return [(int(idx[i]), float(sub[i])) for i in top if sub[i] > 0]
 
     def dense_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
-        if self.embedder is None or data.collection is None:
+        if self.embedder is None or data.vectors is None:
             return []
         spent = budget.current()
         if spent is not None and spent.expired():
@@ -109,7 +109,7 @@ class HybridRetriever:
             if within is not None and within.size <= EXACT_DENSE_MAX:
                 out = self._exact_ranking(data, vec, within)
             else:
-                found = dense_query(data.collection, vec, n, list(report_ids) if report_ids else None)
+                found = data.vectors.query(vec, n, report_ids)
                 out = [(data.chunk_index[cid], sim) for cid, sim in found if cid in data.chunk_index]
         except BudgetExceeded as exc:  # the embedder was busy for the rest of the request's time budget
             if spent is not None:
@@ -133,18 +133,16 @@ class HybridRetriever:
 
     def _exact_ranking(self, data: IndexData, vec: list[float], positions: np.ndarray) -> list[tuple[int, float]]:
         """Cosine similarity of the query to each given chunk, best first (the pool's worth)."""
-        if positions.size == 0 or data.collection is None:
+        if positions.size == 0 or data.vectors is None:
             return []
-        ids = [data.chunks[int(p)].id for p in positions]
-        got = data.collection.get(ids=ids, include=["embeddings"])
-        if not len(got["ids"]):
+        ids, m = data.vectors.vectors([data.chunks[int(p)].id for p in positions])
+        if not ids:
             return []
-        m = np.asarray(got["embeddings"], dtype=np.float32)
         q = np.asarray(vec, dtype=np.float32)
         norms = np.linalg.norm(m, axis=1) * (float(np.linalg.norm(q)) or 1.0)
         sims = (m @ q) / np.where(norms > 0, norms, 1.0)
         order = np.argsort(-sims, kind="stable")[: self.pool]
-        return [(data.chunk_index[got["ids"][i]], float(sims[i])) for i in order if got["ids"][i] in data.chunk_index]
+        return [(data.chunk_index[ids[i]], float(sims[i])) for i in order if ids[i] in data.chunk_index]
 
     def retrieve(
         self,

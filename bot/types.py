@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -87,6 +87,22 @@ _ISSUER_ABBREVIATIONS = (
     ("人力资源和社会保障厅", "人社厅"),
     ("人力资源社会保障厅", "人社厅"),
 )
+
+
+class SectionRecord(TypedDict):
+    """A section of a report as the index stores it: its heading path and its span of the report's text."""
+
+    path: list[str]
+    start: int
+    end: int
+
+
+class IngestRecord(TypedDict):
+    """One report as reports.json stores it: its metadata (a ReportMeta dumped), sections and full text."""
+
+    meta: dict[str, Any]
+    sections: list[SectionRecord]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -186,6 +202,10 @@ class Hit:
     chunk: Chunk
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
+
+    def as_context(self) -> Context:
+        """What an answer reports of the hit: where the chunk lies in its file, and its score."""
+        return Context(source=self.chunk.source, start=self.chunk.start, end=self.chunk.end, score=self.score)
 
 
 class HistoryTurn(BaseModel):

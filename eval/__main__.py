@@ -129,7 +129,7 @@ def _run_set(
     if args.judge:
         if not settings.llm_base_url:
             raise SystemExit("--judge needs an LLM: set REPORTQA_LLM_BASE_URL (and _MODEL, _API_KEY)")
-        from bot.llm import make_llm_answerer
+        from bot.answer.llm import make_llm_answerer
         from eval.judge import judge_run
 
         run.info["judge"] = judge_run(make_llm_answerer(settings).chat, run.items, run.records)

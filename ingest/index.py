@@ -27,17 +27,21 @@ from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.injection import flagged_spans
 from bot.settings import Settings
-from bot.store import (
+from bot.store.layout import (
+    CHUNKS,
     FORMAT_VERSION,
-    chroma_client,
-    collection_name,
-    forget_clients,
-    open_collection,
+    MANIFEST,
+    REPORTS,
+    Manifest,
     read_current,
+    read_manifest,
     write_current,
+    write_manifest,
 )
-from bot.termindex import NgramIndex
-from bot.types import Chunk, Region
+from bot.store.termindex import NgramIndex
+from bot.store.vectors import BATCH as VECTOR_BATCH
+from bot.store.vectors import ChromaVectors, collection_name, drop_collection, forget_clients
+from bot.types import Chunk, IngestRecord, Region
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
 from ingest.parse import ParsedReport, parse_text
@@ -47,7 +51,6 @@ log = logging.getLogger(__name__)
 PARSER_VERSION = 1
 MANIFEST_NAMES = ("reports.toml",)
 TOKENS_DIR = "bm25_tokens"  # each chunk's BM25 tokens, in the order of chunks.jsonl
-_CHROMA_BATCH = 2000
 _MAX_DELETED = 0.25  # of the chunks: tombstones in a copied HNSW store before it is rebuilt
 
 
@@ -143,7 +146,7 @@ def code_version() -> str:
     import bot.gazetteer
     import bot.orgs
     import bot.places
-    import bot.termindex
+    import bot.store.termindex
     import ingest.chunk
     import ingest.formats
     import ingest.load
@@ -162,7 +165,7 @@ def code_version() -> str:
         bot.gazetteer,
         bot.orgs,
         bot.analysis,
-        bot.termindex,
+        bot.store.termindex,
     ):
         h.update(Path(str(mod.__file__)).read_bytes())
     return h.hexdigest()[:12]
@@ -178,23 +181,23 @@ def _settings_key(settings: Settings, embedder: Embedder | None) -> dict[str, An
     }
 
 
-def _previous(index_dir: Path) -> tuple[str | None, dict[str, Any] | None]:
+def _previous(index_dir: Path) -> tuple[str | None, Manifest | None]:
     gen = read_current(index_dir)
     if not gen:
         return None, None
     try:
-        return gen, json.loads((index_dir / gen / "manifest.json").read_text(encoding="utf-8"))
+        return gen, read_manifest(index_dir / gen)
     except (OSError, ValueError):
         log.warning("previous index %s is unreadable; building from scratch", gen)
         return None, None
 
 
-def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, list[Chunk]]]:
+def _old_records(index_dir: Path, gen: str) -> tuple[dict[str, IngestRecord], dict[str, list[Chunk]]]:
     """The previous generation's reports and chunks, by source."""
     path = index_dir / gen
-    reports = {r["meta"]["source"]: r for r in json.loads((path / "reports.json").read_text(encoding="utf-8"))}
+    reports = {r["meta"]["source"]: r for r in json.loads((path / REPORTS).read_text(encoding="utf-8"))}
     chunks: dict[str, list[Chunk]] = {}
-    with open(path / "chunks.jsonl", encoding="utf-8") as f:
+    with open(path / CHUNKS, encoding="utf-8") as f:
         for line in f:
             if line.strip():
                 c = Chunk.from_json(json.loads(line))
@@ -237,11 +240,11 @@ def _file_sizes(gen_path: Path) -> dict[str, int]:
     return {
         str(f.relative_to(gen_path)): f.stat().st_size
         for f in sorted(gen_path.rglob("*"))
-        if f.is_file() and f.name != "manifest.json" and f.relative_to(gen_path).parts[0] != "chroma"
+        if f.is_file() and f.name != MANIFEST and f.relative_to(gen_path).parts[0] != "chroma"
     }
 
 
-def _intact(index_dir: Path, gen: str, manifest: dict[str, Any]) -> bool:
+def _intact(index_dir: Path, gen: str, manifest: Manifest) -> bool:
     sizes = manifest.get("sizes")
     try:
         return bool(sizes) and _file_sizes(index_dir / gen) == sizes
@@ -249,10 +252,10 @@ def _intact(index_dir: Path, gen: str, manifest: dict[str, Any]) -> bool:
         return False
 
 
-def _parse(raw: Any, over: dict[str, Any], chunk_tokens: int) -> tuple[dict[str, Any], list[Chunk]]:
+def _parse(raw: Any, over: dict[str, Any], chunk_tokens: int) -> tuple[IngestRecord, list[Chunk]]:
     report = parse_text(raw)
     apply_overrides(report, over)
-    record = {"meta": report.meta.model_dump(), "sections": report.section_dicts(), "text": raw.text}
+    record = IngestRecord(meta=report.meta.model_dump(), sections=report.section_dicts(), text=raw.text)
     return record, chunk_report(report, chunk_tokens)
 
 
@@ -322,7 +325,7 @@ def ingest(
 
         # 2. Something changed, or a file of the previous generation is damaged (then a new generation is
         # written even for unchanged reports, which repairs it): take over what did not change.
-        old_reports: dict[str, dict[str, Any]] = {}
+        old_reports: dict[str, IngestRecord] = {}
         old_chunks: dict[str, list[Chunk]] = {}
         old_tokens: dict[str, list[str]] = {}
         if reusable and prev_gen:
@@ -333,7 +336,7 @@ def ingest(
             except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
                 log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
                 reusable, old_reports, old_chunks, old_tokens = False, {}, {}, {}
-        records: list[dict[str, Any]] = []
+        records: list[IngestRecord] = []
         chunks: list[Chunk] = []
         reused = Reused()
         for source, f, root, todo in plan:
@@ -377,7 +380,7 @@ def ingest(
         except BaseException:
             shutil.rmtree(index_dir / gen, ignore_errors=True)
             if settings.chroma_host:
-                _drop_collection(settings, collection_name(settings, gen))
+                drop_collection(settings, collection_name(settings, gen))
             raise
         finally:
             if cached:
@@ -389,7 +392,7 @@ def ingest(
     return summary
 
 
-def _check_unique_ids(records: list[dict[str, Any]]) -> None:
+def _check_unique_ids(records: list[IngestRecord]) -> None:
     seen: dict[str, str] = {}
     for r in records:
         rid, src = r["meta"]["report_id"], r["meta"]["source"]
@@ -417,7 +420,7 @@ class Reused:
 
 
 def _vector_base(
-    index_dir: Path, settings: Settings, prev_gen: str | None, prev_manifest: dict[str, Any] | None
+    index_dir: Path, settings: Settings, prev_gen: str | None, prev_manifest: Manifest | None
 ) -> VectorBase | None:
     if settings.chroma_host or not prev_gen or not prev_manifest or not prev_manifest.get("dense"):
         return None
@@ -429,7 +432,7 @@ def _vector_base(
 
 def _copy_vectors(
     base: VectorBase, settings: Settings, tmp: Path, name: str, reused_ids: set[str]
-) -> tuple[Any, set[str], int] | None:
+) -> tuple[ChromaVectors, set[str], int] | None:
     """Embedded Chroma: start the new generation's store from a copy of the previous one, renamed, less the
     chunks that changed, so that only new chunks are inserted. Re-inserting every vector was most of a
     one-file re-ingest (17 s of 31 s at 1,000 reports: HNSW inserts). The previous store is only read (the
@@ -440,15 +443,14 @@ def _copy_vectors(
     target = tmp / "chroma"
     try:
         shutil.copytree(base.path, target)
-        coll = open_collection(settings, tmp, base.collection, create=False)
-        coll.modify(name=name)
-        present = set(coll.get(include=[])["ids"])
+        coll = ChromaVectors.open(settings, tmp, base.collection, create=False)
+        coll.rename(name)
+        present = set(coll.ids())
         stale = sorted(present - reused_ids)
         deleted = base.deleted + len(stale)
         if deleted > _MAX_DELETED * max(len(present), 1):
             raise IngestError(f"{deleted} vectors deleted since the store was built; building it afresh")
-        for i in range(0, len(stale), _CHROMA_BATCH):
-            coll.delete(ids=stale[i : i + _CHROMA_BATCH])
+        coll.delete(stale)
         return coll, present & reused_ids, deleted
     except Exception as exc:  # anything odd about the copy: the store is rebuilt from the vector cache
         log.info("not starting from the previous vector store (%s: %s)", type(exc).__name__, exc)
@@ -461,7 +463,7 @@ def _write_generation(
     index_dir: Path,
     gen: str,
     settings: Settings,
-    records: list[dict[str, Any]],
+    records: list[IngestRecord],
     chunks: list[Chunk],
     embedder: CachedEmbedder | None,
     key: dict[str, Any],
@@ -473,10 +475,10 @@ def _write_generation(
     does not point to yet; the manifest is written last."""
     tmp = index_dir / gen
     tmp.mkdir(parents=True)
-    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
+    with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
         for c in chunks:
             f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
-    (tmp / "reports.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (tmp / REPORTS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     tokenised = 0
     if chunks:
         import bm25s
@@ -504,34 +506,19 @@ def _write_generation(
         assert embedder is not None
         base = reused.vectors if reused else None
         copied = _copy_vectors(base, settings, tmp, name, reused.ids) if base and reused else None
-        coll, present, deleted = copied or (open_collection(settings, tmp, name, create=True), set(), 0)
+        coll, present, deleted = copied or (ChromaVectors.open(settings, tmp, name, create=True), set(), 0)
         todo = [c for c in chunks if c.id not in present]
         texts = [c.header + "\n" + c.text for c in todo]
-        batches = range(0, len(todo), _CHROMA_BATCH)
+        batches = range(0, len(todo), VECTOR_BATCH)
         if progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="embedding", unit="batch")
         for i in batches:
-            part = todo[i : i + _CHROMA_BATCH]
-            vecs = embedder.embed_documents(texts[i : i + _CHROMA_BATCH])
-            coll.add(
-                ids=[c.id for c in part],
-                embeddings=vecs,
-                metadatas=[
-                    {
-                        "report_id": c.report_id,
-                        "source": c.source,
-                        "section": " > ".join(c.section_path),
-                        "start": c.start,
-                        "end": c.end,
-                    }
-                    for c in part
-                ],
-            )
+            coll.add(todo[i : i + VECTOR_BATCH], embedder.embed_documents(texts[i : i + VECTOR_BATCH]))
         if coll.count() != len(chunks):
             raise IngestError(f"the vector store holds {coll.count()} chunks, expected {len(chunks)}")
-    manifest = {
+    manifest: Manifest = {
         "format": FORMAT_VERSION,
         "generation": gen,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -549,15 +536,8 @@ def _write_generation(
         "files": file_state,
         "sizes": _file_sizes(tmp),
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_manifest(tmp, manifest)
     return tokenised
-
-
-def _drop_collection(settings: Settings, name: str) -> None:
-    try:
-        chroma_client(settings, None).delete_collection(name)
-    except Exception:
-        log.debug("collection %s was not there to drop", name)
 
 
 def _collect_garbage(index_dir: Path, settings: Settings, keep: set[str | None]) -> None:
@@ -567,4 +547,4 @@ def _collect_garbage(index_dir: Path, settings: Settings, keep: set[str | None])
             continue
         shutil.rmtree(p, ignore_errors=True)
         if settings.chroma_host:
-            _drop_collection(settings, collection_name(settings, p.name))
+            drop_collection(settings, collection_name(settings, p.name))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.analysis import normalize
-from bot.types import ReportMeta, SpanMap
+from bot.types import ReportMeta, SectionRecord, SpanMap
 from ingest.load import RawReport
 
 # --- line classes -----------------------------------------------------------------------------------
@@ -103,8 +103,8 @@ class ParsedReport:
     boilerplate: list[tuple[int, int]]  # original spans left out of every section
     date_text: str | None = None
 
-    def section_dicts(self) -> list[dict[str, object]]:
-        return [{"path": s.path, "start": s.start, "end": s.end} for s in self.sections if s.path]
+    def section_dicts(self) -> list[SectionRecord]:
+        return [SectionRecord(path=s.path, start=s.start, end=s.end) for s in self.sections if s.path]
 
 
 def strip_markup(s: str) -> str:

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from bot.embed import HashEmbedder
 from bot.errors import ConfigError
-from bot.feedback import FeedbackStore
 from bot.pipeline import ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
+from bot.server.feedback import FeedbackStore
 from bot.settings import Settings
 from bot.store import IndexHandle
 from tests.conftest import NEUTRAL_FACT, NEUTRAL_Q, NEUTRAL_SOURCE, assert_error, neutral_text

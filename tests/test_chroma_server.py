@@ -22,7 +22,9 @@ import pytest
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
 from bot.settings import Settings
-from bot.store import IndexHandle, chroma_client, collection_name, read_current
+from bot.store import IndexHandle
+from bot.store.layout import read_current
+from bot.store.vectors import chroma_client, collection_name
 from bot.types import Answer
 from ingest.index import ingest
 from ingest.load import load_report
@@ -161,7 +163,7 @@ def test_reingest_switches_every_worker_to_the_new_generation_and_drops_old_coll
     for qa in workers:  # both workers reload on their next request, and agree with the files
         assert qa.index.get().generation == second
         _assert_cites(qa.ask(QUESTION), FACT_TO, reports_dir)
-        assert qa.index.get().collection.count() == second_summary.chunks
+        assert qa.index.get().vectors.count() == second_summary.chunks
     # the previous generation is kept for readers still holding it, on disk and on the server
     assert _generations(server_settings.index_dir) == {first, second}
     assert _server_collections(server_settings) == {collection_name(server_settings, g) for g in (first, second)}
@@ -217,7 +219,7 @@ def test_chroma_server_down_readiness_false_answers_continue_then_recovery(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from bot.server import create_app
+    from bot.server.app import create_app
 
     port = _free_port()
     proc = _start_chroma(tmp_path / "chroma-data", port, tmp_path / "chroma.log")

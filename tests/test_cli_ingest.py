@@ -12,7 +12,8 @@ from pathlib import Path
 from conftest import REPO, SAMPLES_DIR, UNSEEN_DIR
 
 from bot.settings import Settings
-from bot.store import load_generation, read_current
+from bot.store.layout import read_current
+from bot.store.reader import load_generation
 from ingest.load import load_report
 from ingest.parse import parse_text
 

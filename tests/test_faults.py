@@ -16,9 +16,11 @@ from fastapi.testclient import TestClient
 from bot.embed import HashEmbedder, make_embedder
 from bot.errors import EmbeddingError, IndexCorrupted, IndexNotFound
 from bot.pipeline import ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
 from bot.settings import Settings
-from bot.store import IndexHandle, load_generation, read_current
+from bot.store import IndexHandle
+from bot.store.layout import read_current
+from bot.store.reader import load_generation
 from ingest.index import ingest
 from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_NAMES, NEUTRAL_Q, NEUTRAL_SOURCE, REPO, build_neutral
 from tests.fake_openai import HOLD_LIMIT, ScriptedOpenAI, serve
@@ -183,7 +185,7 @@ def test_chroma_clients_opened_while_others_are_dropped_never_fail(built: Settin
     import json
     import threading
 
-    from bot.store import forget_clients, open_collection
+    from bot.store.vectors import forget_clients, open_collection
 
     path = built.index_dir / str(read_current(built.index_dir))
     name = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["collection"]

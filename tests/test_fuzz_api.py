@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest

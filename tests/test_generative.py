@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.answer.llm import UNVERIFIED, LLMAnswerer, make_llm_answerer
 from bot.embed import HashEmbedder
-from bot.llm import UNVERIFIED, LLMAnswerer, make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot.answer.llm import UNVERIFIED, make_llm_answerer
 from bot.embed import HashEmbedder
 from bot.grounding import clean, digits, drop_echoed_headers, is_lead_in, is_refusal, stated_numbers, support
-from bot.llm import UNVERIFIED, make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle

@@ -14,7 +14,9 @@ from conftest import SAMPLE_NAMES, SAMPLES_DIR
 from bot.embed import HashEmbedder
 from bot.errors import EmbeddingError
 from bot.settings import Settings
-from bot.store import IndexData, IndexHandle, dense_query, load_generation, read_current
+from bot.store import IndexData, IndexHandle
+from bot.store.layout import read_current
+from bot.store.reader import load_generation
 from bot.types import Chunk
 from ingest.index import IngestSummary, ingest
 
@@ -74,9 +76,9 @@ def test_ingest_writes_a_generation_that_loads_and_answers_dense_queries(
     assert len(data.chunks) == summary.chunks
     assert sum(len(r.sections) for r in data.reports.values()) == summary.sections
     _assert_consistent(data)
-    assert data.collection is not None and data.collection.count() == summary.chunks
+    assert data.vectors is not None and data.vectors.count() == summary.chunks
     target = next(c for c in data.chunks if "局领导积极践行" in c.text)
-    hits = dense_query(data.collection, HashEmbedder().embed_query(_embedded_text(target)), 3)
+    hits = data.vectors.query(HashEmbedder().embed_query(_embedded_text(target)), 3)
     assert hits[0][0] == target.id
 
 
@@ -86,7 +88,7 @@ def test_bm25_only_ingest_has_no_vector_collection(reports_dir: Path, make_setti
     assert summary.embedded == 0
     data = load_generation(settings.index_dir, settings)
     assert data.manifest["dense"] is False
-    assert data.collection is None
+    assert data.vectors is None
     assert data.bm25 is not None and len(data.chunks) == summary.chunks
 
 
@@ -139,7 +141,7 @@ def test_changed_file_is_the_only_one_parsed_and_its_new_text_the_only_one_embed
     # Unchanged reports keep their chunks as they were; all chunks still have vectors.
     old_ids = {c.id for c in old.chunks if c.source != CHANGED}
     assert {c.id for c in new.chunks if c.source != CHANGED} == old_ids
-    assert new.collection is not None and new.collection.count() == len(new.chunks)
+    assert new.vectors is not None and new.vectors.count() == len(new.chunks)
     _assert_consistent(new)
 
 
@@ -153,8 +155,8 @@ def test_removed_file_removes_its_report(reports_dir: Path, make_settings: MakeS
     data = load_generation(settings.index_dir, settings)
     assert "002_6fae348653edd2e7" not in data.reports
     assert not any(c.source == "002_6fae348653edd2e7.txt" for c in data.chunks)
-    assert data.collection is not None and data.collection.count() == len(data.chunks)
-    assert data.collection.get(where={"report_id": "002_6fae348653edd2e7"})["ids"] == []
+    assert data.vectors is not None and data.vectors.count() == len(data.chunks)
+    assert data.vectors.ids(["002_6fae348653edd2e7"]) == []
 
 
 def test_interrupted_ingest_leaves_the_old_index_queryable(reports_dir: Path, make_settings: MakeSettings) -> None:
@@ -177,8 +179,8 @@ def test_interrupted_ingest_leaves_the_old_index_queryable(reports_dir: Path, ma
     assert not any(CHANGED_TO in c.text for c in after.chunks)
     assert handle.get().generation == first.generation
     some = after.chunks[10]
-    assert after.collection is not None
-    assert dense_query(after.collection, HashEmbedder().embed_query(_embedded_text(some)), 1)[0][0] == some.id
+    assert after.vectors is not None
+    assert after.vectors.query(HashEmbedder().embed_query(_embedded_text(some)), 1)[0][0] == some.id
 
     retry = ingest([reports_dir], fresh_cache, HashEmbedder())
     assert retry.generation != first.generation
@@ -346,7 +348,7 @@ class _AddSpy:
 
 
 def _dense_ids(data: IndexData, vector: list[float], k: int = 8) -> list[str]:
-    return [i for i, _ in dense_query(data.collection, vector, k)]
+    return [i for i, _ in data.vectors.query(vector, k)]
 
 
 def test_embedded_reingest_copies_the_vector_store_and_inserts_only_the_changed_chunks(
@@ -365,10 +367,10 @@ def test_embedded_reingest_copies_the_vector_store_and_inserts_only_the_changed_
     new_changed = {c.id for c in new.chunks if c.source == CHANGED}
     assert spy.added == len(new_changed) < len(new.chunks)
     assert new.manifest["dense_deleted"] == len(old_changed)
-    stored = set(new.collection.get(include=[])["ids"])
+    stored = set(new.vectors.ids())
     assert stored == {c.id for c in new.chunks}
     # the previous generation's store is untouched, for readers still holding it
-    assert set(old.collection.get(include=[])["ids"]) == {c.id for c in old.chunks}
+    assert set(old.vectors.ids()) == {c.id for c in old.chunks}
 
     # the same nearest chunks as a store built from scratch
     fresh = make_settings(index_dir=settings.index_dir.with_name("fresh"))
@@ -393,7 +395,7 @@ def test_a_damaged_previous_vector_store_is_rebuilt_from_the_cache(
     data = load_generation(settings.index_dir, settings)
     assert spy.added == second.chunks == len(data.chunks)
     assert data.manifest["dense_deleted"] == 0
-    assert set(data.collection.get(include=[])["ids"]) == {c.id for c in data.chunks}
+    assert set(data.vectors.ids()) == {c.id for c in data.chunks}
 
 
 def test_a_store_with_many_deletions_is_built_afresh(

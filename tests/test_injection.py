@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from bot.answer.llm import format_history, make_llm_answerer
 from bot.embed import HashEmbedder
 from bot.injection import addresses_reader, flagged_spans, without_flagged
-from bot.llm import format_history, make_llm_answerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle

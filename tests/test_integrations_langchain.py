@@ -17,7 +17,7 @@ from langchain_core.runnables import RunnableLambda
 from bot.embed import HashEmbedder
 from bot.integrations.langchain import ChatReportQA, ReportQAClientError, ReportQARetriever
 from bot.pipeline import ReportQA
-from bot.server import create_app
+from bot.server.app import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.answer.llm import UNVERIFIED, make_llm_answerer
 from bot.embed import HashEmbedder
 from bot.errors import ConfigError
-from bot.llm import UNVERIFIED, make_llm_answerer
 from bot.localmodel import QWEN_CODER_1_5B, find_parts, runtime_available
 from bot.pipeline import ReportQA
 from bot.settings import Settings

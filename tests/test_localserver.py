@@ -18,8 +18,8 @@ import httpx
 import openai
 import pytest
 
+from bot.answer.llm import make_llm_answerer
 from bot.embed import HashEmbedder
-from bot.llm import make_llm_answerer
 from bot.localserver import OnChunk, create_local_app
 from bot.pipeline import ReportQA
 from bot.settings import Settings

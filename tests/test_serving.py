@@ -23,14 +23,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import budget
-from bot import server as server_module
+from bot.answer.llm import make_llm_answerer
 from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
-from bot.httpserver import HTTP_PROTOCOL, uvicorn_options
-from bot.llm import make_llm_answerer
 from bot.pipeline import ReportQA
-from bot.ratelimit import MemoryRateLimiter, RateLimiter, SQLiteRateLimiter, client_key, make_rate_limiter
 from bot.retrieve import bm25_decisive
-from bot.server import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS, create_app
+from bot.server import ops as server_module
+from bot.server.app import create_app
+from bot.server.chat import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS
+from bot.server.httpserver import HTTP_PROTOCOL, uvicorn_options
+from bot.server.ratelimit import MemoryRateLimiter, RateLimiter, SQLiteRateLimiter, client_key, make_rate_limiter
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn
@@ -279,7 +280,7 @@ def test_sqlite_limits_are_shared_by_processes(tmp_path: Path) -> None:
     here = SQLiteRateLimiter(path, per_minute=3)
     assert here.allow("ip:10.0.0.7")[0] and here.allow("ip:10.0.0.7")[0]
     code = (
-        "import sys; from pathlib import Path; from bot.ratelimit import SQLiteRateLimiter\n"
+        "import sys; from pathlib import Path; from bot.server.ratelimit import SQLiteRateLimiter\n"
         "rl = SQLiteRateLimiter(Path(sys.argv[1]), per_minute=3)\n"
         "print([rl.allow('ip:10.0.0.7')[0] for _ in range(2)], rl.allow('ip:10.0.0.8')[0])"
     )
@@ -442,7 +443,7 @@ def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(tmp_path: Path
 
 
 def test_the_widgets_history_always_fits_the_servers_caps() -> None:
-    js = (REPO / "bot" / "static" / "widget.js").read_text(encoding="utf-8")
+    js = (REPO / "bot" / "server" / "static" / "widget.js").read_text(encoding="utf-8")
     turns = int(re.search(r"var MAX_HISTORY_TURNS = (\d+);", js).group(1))  # type: ignore[union-attr]
     chars = int(re.search(r"var MAX_TURN_CHARS = (\d+);", js).group(1))  # type: ignore[union-attr]
     assert turns <= MAX_TURNS and chars <= MAX_TURN_CHARS and turns * chars <= MAX_HISTORY_CHARS

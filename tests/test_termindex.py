@@ -13,7 +13,7 @@ from bot.analysis import normalize
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle
-from bot.termindex import NgramIndex
+from bot.store.termindex import NgramIndex
 from ingest.index import ingest
 
 # a small alphabet so that terms often occur, and sometimes only as scattered pairs

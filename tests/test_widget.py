@@ -32,9 +32,9 @@ Page = sync_api.Page
 expect = sync_api.expect
 
 from bot.embed import HashEmbedder  # noqa: E402
-from bot.feedback import FeedbackStore  # noqa: E402
 from bot.pipeline import ReportQA  # noqa: E402
-from bot.server import create_app  # noqa: E402
+from bot.server.app import create_app  # noqa: E402
+from bot.server.feedback import FeedbackStore  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.store import IndexHandle  # noqa: E402
 from ingest.index import ingest  # noqa: E402

@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
-from bot.server import create_app
+from bot.server.app import create_app
 from tests import test_widget as base
 from tests.conftest import NEUTRAL_DIR
 from tests.fake_openai import HOLD_LIMIT, free_port, serve
@@ -289,11 +289,11 @@ def slow_site() -> Iterator[dict[str, Any]]:
 
     @app.get("/widget.js")
     def widget_js() -> Any:
-        return FileResponse(REPO / "bot" / "static" / "widget.js", media_type="application/javascript")
+        return FileResponse(REPO / "bot" / "server" / "static" / "widget.js", media_type="application/javascript")
 
     @app.get("/widget.css")
     def widget_css() -> Any:
-        return FileResponse(REPO / "bot" / "static" / "widget.css", media_type="text/css")
+        return FileResponse(REPO / "bot" / "server" / "static" / "widget.css", media_type="text/css")
 
     @app.post("/api/chat")
     async def chat(request: Request) -> StreamingResponse:

@@ -18,7 +18,7 @@ from bot import places
 from bot.analysis import STOPWORDS, normalize, words
 from bot.lexicon import SYNONYMS
 from bot.query import Query
-from bot.termindex import NgramIndex
+from bot.store.termindex import NgramIndex
 
 if TYPE_CHECKING:
     from bot.store import IndexData

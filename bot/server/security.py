@@ -7,9 +7,11 @@ key and must come from an allowed origin (the browser sets Origin; the CORS allo
 
 from __future__ import annotations
 
+import copy
+
 from starlette.requests import Request
 
-from bot.ratelimit import RateLimiter, client_key, make_rate_limiter
+from bot.server.ratelimit import RateLimiter, client_key, make_rate_limiter
 from bot.settings import Settings
 
 Problem = tuple[int, str, str, dict[str, str]]
@@ -20,7 +22,7 @@ WIDGET_PATHS = ("/api/chat", "/api/feedback", "/api/reports")
 
 class Guard:
     """Authentication and rate limits. The client address is the connection's peer: forwarded headers count
-    only from REPORTQA_TRUSTED_PROXIES, where uvicorn applies them before the app runs (bot.httpserver)."""
+    only from REPORTQA_TRUSTED_PROXIES, where uvicorn applies them before the app runs (bot.server.httpserver)."""
 
     def __init__(self, settings: Settings, limiter: RateLimiter | None = None):
         self.settings = settings
@@ -90,3 +92,28 @@ class Guard:
                 {"WWW-Authenticate": "Bearer"},
             )
         return client_key("ip", ip)
+
+
+class WidgetGuard(Guard):
+    """The request guard, plus two things the widget needs.
+
+    - The server's own origin is always allowed, so its demo page at / works whatever the allow-list says.
+      Browsers mark a request from a page on the same origin with ``Sec-Fetch-Site: same-origin``, a header
+      page scripts cannot set; other host pages still need to be in REPORTQA_ALLOWED_ORIGINS.
+    - The widget key also opens GET /api/config (limits and suggested questions), not only chat, reports and
+      feedback.
+    """
+
+    def _authenticate(self, request: Request) -> str | Problem:
+        guard: Guard = self
+        if request.headers.get("sec-fetch-site") == "same-origin":
+            # a same-origin GET carries no Origin header: the page's origin is then the server's own
+            own = request.headers.get("origin") or f"{request.url.scheme}://{request.headers.get('host', '')}"
+            if own not in self.origins:
+                guard = copy.copy(self)  # shares the keys and the rate limiter; only the origins differ
+                guard.origins = self.origins | {own}
+        result = Guard._authenticate(guard, request)
+        if isinstance(result, tuple) and result[1] == "forbidden" and request.url.path == "/api/config":
+            ip = request.client.host if request.client else "unknown"
+            return client_key("widget", ip)  # a valid widget key from an allowed origin: only the path was refused
+        return result

@@ -11,14 +11,18 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from bot import budget
 from bot.analysis import char_ngrams, sentence_spans
+from bot.answer.base import Declined, Event, Prepared
+from bot.answer.extractive import ExtractiveAdapter
+from bot.answer.fallback import FallbackAnswerer
 from bot.errors import ConfigError, LLMError
+from bot.extractive import ExtractiveAnswerer
 from bot.grounding import (
     REF,
     clean,
@@ -31,16 +35,12 @@ from bot.grounding import (
     support,
 )
 from bot.injection import strip_instructions, without_flagged
-from bot.pipeline import Prepared
 from bot.settings import Settings
-from bot.types import CANNOT_ANSWER, Answer, Citation, Context, Hit
-
-if TYPE_CHECKING:
-    from bot.extractive import ExtractiveAnswerer
+from bot.types import CANNOT_ANSWER, Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 UNVERIFIED = "（未在所引资料中找到）"
 MIN_SUPPORT = 0.35
 """An answer of its own words (not a bare number) whose cited blocks hold less of its wording than this, and
@@ -148,7 +148,7 @@ def format_history(history: Sequence[Any]) -> str:
     return "此前用户问过：\n" + "\n".join(lines) + "\n\n" if lines else ""
 
 
-class BudgetExceeded(LLMError):
+class BudgetExceeded(Declined):
     """The answer took longer to write than the generation budget allows."""
 
 
@@ -163,9 +163,9 @@ class LLMAnswerer:
     model) or "sentences" (the few sentences around the best evidence, about `evidence_chars` characters,
     with short rules and one worked example: for a small model on a CPU, where each prompt token costs).
 
-    With `gate`, the model is asked only when the extractive answerer's answer-or-refuse gate would answer:
-    a small model seldom refuses (it answers from a block about something else), so where the evidence is
-    too weak to answer extractively, the extractive refusal is given and no tokens are spent.
+    `evidence` ranks the retrieved sentences for the "sentences" context (the extractive answerer's
+    `evidence`). A failure raises (LLMError, Ungrounded, BudgetExceeded, transport errors): what to answer
+    instead is the FallbackAnswerer's business (bot.answer.fallback).
     """
 
     def __init__(
@@ -176,7 +176,7 @@ class LLMAnswerer:
         budget: float = 60.0,
         context: ContextKind = "chunks",
         evidence_chars: int = 360,
-        gate: bool = False,
+        evidence: Callable[[Prepared], Sequence[Any]] | None = None,
     ):
         if max_blocks <= 0:
             raise ConfigError(f"max_blocks must be > 0, got {max_blocks}")
@@ -186,23 +186,25 @@ class LLMAnswerer:
             raise ConfigError(f"evidence_chars must be >= 60, got {evidence_chars}")
         if context not in ("chunks", "sentences"):
             raise ConfigError(f"context must be 'chunks' or 'sentences', got {context!r}")
+        if context == "sentences" and evidence is None:
+            raise ConfigError("context 'sentences' needs an evidence ranker (ExtractiveAnswerer.evidence)")
         self.chat = chat
         self.max_blocks = max_blocks
         self.budget = budget
         self.context = context
         self.evidence_chars = evidence_chars
-        self.gate = gate
+        self.evidence = evidence
         prefix = "compact_" if context == "sentences" else ""
         self.system = load_prompt(prefix + "system.md")
         self.template = load_prompt(prefix + "answer.md")
         self.example = _example(load_prompt("compact_example.md")) if context == "sentences" else None
 
     # ------------------------------------------------------------------ prompt
-    def blocks(self, prep: Prepared, fallback: ExtractiveAnswerer) -> list[Block]:
+    def blocks(self, prep: Prepared) -> list[Block]:
         hits = prep.hits[: self.max_blocks]
-        if self.context == "chunks":
+        if self.context == "chunks" or self.evidence is None:
             return chunk_blocks(hits)
-        cands = [c for c in fallback.evidence(Prepared(prep.query, hits, prep.data)) if c.hit_rank < len(hits)]
+        cands = [c for c in self.evidence(Prepared(prep.query, hits, prep.data)) if c.hit_rank < len(hits)]
         by_report = prep.query.compare and len(prep.query.report_ids) > 1
         return evidence_blocks(
             cands, hits, max_chars=self.evidence_chars, max_blocks=self.max_blocks, by_report=by_report
@@ -242,62 +244,20 @@ class LLMAnswerer:
             if close is not None:
                 close()  # closes the HTTP stream, so that the server can stop generating
 
-    def _gated(self, prep: Prepared, fallback: ExtractiveAnswerer) -> Answer | None:
-        """The extractive refusal, when the gate is on and the evidence is too weak to answer."""
-        if not self.gate:
-            return None
-        ans = fallback.answer(prep)
-        if ans.answerable:
-            return None
-        ans.reason = f"{ans.reason or 'refused'}; the evidence is below the answer gate: no LLM call"
-        return ans
-
-    def answer(self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = ()) -> Answer:
-        gated = self._gated(prep, fallback)
-        if gated is not None:
-            return gated
+    def answer(self, prep: Prepared, history: Sequence[Any] = ()) -> Answer:
         left = budget.remaining()  # the request's time budget bounds the call (ChatOpenAI takes `timeout`)
-        try:
-            blocks = self.blocks(prep, fallback)
-            text = "".join(self._generate(self.messages(prep, blocks, history), left))
-            return self.verify(text, prep, blocks)
-        except Exception as exc:  # transport errors, timeouts, garbage: answer offline instead
-            return self._fallback(prep, fallback, exc)
+        blocks = self.blocks(prep)
+        text = "".join(self._generate(self.messages(prep, blocks, history), left))
+        return self.verify(text, prep, blocks)
 
-    def stream(
-        self, prep: Prepared, fallback: ExtractiveAnswerer, history: Sequence[Any] = (), timeout: float | None = None
-    ) -> Iterator[tuple[str, Any]]:
+    def stream(self, prep: Prepared, history: Sequence[Any] = (), timeout: float | None = None) -> Iterator[Event]:
         """Stream the answer; `timeout` (what is left of the request's budget) bounds the call when given."""
-        gated = self._gated(prep, fallback)
-        if gated is not None:
-            for i in range(0, len(gated.answer), 8):
-                yield "delta", gated.answer[i : i + 8]
-            yield "answer", gated
-            return
+        blocks = self.blocks(prep)
         parts: list[str] = []
-        try:
-            blocks = self.blocks(prep, fallback)
-            for piece in self._generate(self.messages(prep, blocks, history), timeout):
-                parts.append(piece)
-                yield "delta", piece
-            answer = self.verify("".join(parts), prep, blocks)
-        except Exception as exc:
-            answer = self._fallback(prep, fallback, exc)
-            if parts:
-                yield "reset", None  # the streamed text is replaced by the fallback answer
-            for i in range(0, len(answer.answer), 8):
-                yield "delta", answer.answer[i : i + 8]
-        yield "answer", answer
-
-    def _fallback(self, prep: Prepared, fallback: ExtractiveAnswerer, exc: Exception) -> Answer:
-        if isinstance(exc, BudgetExceeded | Ungrounded):
-            reason = f"{exc}; answered extractively"
-        else:
-            reason = f"LLM unavailable ({type(exc).__name__}: {str(exc)[:200]}); answered extractively"
-        log.warning("%s", reason)
-        ans = fallback.answer(prep)
-        ans.reason = reason
-        return ans
+        for piece in self._generate(self.messages(prep, blocks, history), timeout):
+            parts.append(piece)
+            yield "delta", piece
+        yield "answer", self.verify("".join(parts), prep, blocks)
 
     # ------------------------------------------------------------------ verification
     def verify(self, text: str, prep: Prepared, blocks: Sequence[Block] | None = None) -> Answer:
@@ -311,7 +271,7 @@ class LLMAnswerer:
         """
         blocks = list(blocks) if blocks is not None else chunk_blocks(prep.hits[: self.max_blocks])
         hits = prep.hits[: self.max_blocks]
-        contexts = [Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits]
+        contexts = [h.as_context() for h in hits]
         raw = (text or "").strip()
         notes: list[str] = []
         text = drop_echoed_headers(clean(raw))
@@ -474,7 +434,7 @@ class LLMAnswerer:
         return prep.data.reports[c.report_id].cite(start, end, c.section_path)
 
 
-class Ungrounded(LLMError):
+class Ungrounded(Declined):
     """The answer's facts are in none of the blocks it cites (written from the model's own knowledge)."""
 
 
@@ -503,8 +463,9 @@ def _content(msg: Any) -> str:
     return str(content or "")
 
 
-def make_llm_answerer(settings: Settings) -> LLMAnswerer:
-    """ChatOpenAI pointed at the configured OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama…)."""
+def make_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer | None = None) -> FallbackAnswerer:
+    """ChatOpenAI pointed at the configured OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama…),
+    falling back to `extractive` (a new ExtractiveAnswerer if not given) as the settings say."""
     if not settings.llm_base_url:
         raise ConfigError("generative mode needs REPORTQA_LLM_BASE_URL.")
     from langchain_openai import ChatOpenAI
@@ -519,11 +480,13 @@ def make_llm_answerer(settings: Settings) -> LLMAnswerer:
         max_retries=0,
         streaming=True,  # .stream() yields real tokens; .invoke() aggregates them
     )
-    return LLMAnswerer(
+    extractive = extractive or ExtractiveAnswerer()
+    llm = LLMAnswerer(
         chat,
         max_blocks=settings.retrieval_k,
         budget=settings.llm_budget,
         context=settings.llm_context,
         evidence_chars=settings.llm_evidence_chars,
-        gate=settings.llm_gate,
+        evidence=extractive.evidence,
     )
+    return FallbackAnswerer(llm, ExtractiveAdapter(extractive), gate=settings.llm_gate)

@@ -43,9 +43,9 @@ try:
             self.transport.write(bad_request_bytes(msg))
             self.transport.close()
 
-    HTTP_PROTOCOL = "bot.httpserver:JSONHttpToolsProtocol"
+    HTTP_PROTOCOL = "bot.server.httpserver:JSONHttpToolsProtocol"
 except ImportError:  # httptools is optional for uvicorn
-    HTTP_PROTOCOL = "bot.httpserver:JSONH11Protocol"
+    HTTP_PROTOCOL = "bot.server.httpserver:JSONH11Protocol"
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Feedback on answers (thumbs up or down, a comment), kept in SQLite with the question, answer and citations."""
+"""Feedback on answers (thumbs up or down, a comment), kept in SQLite with the question, answer and citations;
+POST /api/feedback stores one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from bot.types import Citation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -61,3 +67,26 @@ class FeedbackStore:
     def count(self) -> int:
         with self._connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
+
+
+class FeedbackRequest(BaseModel):
+    rating: Literal["up", "down"]
+    question: str = Field(max_length=20_000)
+    answer: str = Field(max_length=50_000)
+    citations: list[Citation] = Field(default_factory=list, max_length=50)
+    comment: str | None = Field(default=None, max_length=5_000)
+    session_id: str | None = Field(default=None, max_length=100)
+
+
+router = APIRouter()
+
+
+def get_feedback(request: Request) -> FeedbackStore:
+    store: FeedbackStore = request.app.state.feedback
+    return store
+
+
+@router.post("/api/feedback", tags=["chat"], status_code=201)
+def post_feedback(req: FeedbackRequest, feedback: Annotated[FeedbackStore, Depends(get_feedback)]) -> dict[str, Any]:
+    fid = feedback.add(req.model_dump())
+    return {"id": fid, "stored": True}
