@@ -234,3 +234,18 @@ def kinds(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
 def test_the_asked_kind_of_fact_is_found_in_its_own_forms(kinds: ReportQA, question: str, fact: str) -> None:
     ans = kinds.ask(question)
     assert ans.answerable and fact in ans.answer, ans.answer
+
+
+def test_which_side_has_more_is_said_when_each_side_gives_one_count(tmp_path_factory: pytest.TempPathFactory) -> None:
+    head = "长沙市{}人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）根治欠薪。"
+    qa = fixture_qa(
+        tmp_path_factory.mktemp("more"),
+        {
+            "yl.txt": head.format("岳麓区") + "全年将情节严重的6宗欠薪逃匿案件移送公安机关处理。\n",
+            "tx.txt": head.format("天心区") + "全年将9宗欠薪逃匿案件移送公安机关，公安机关及时立案。\n",
+        },
+    )
+    ans = qa.ask("岳麓区和天心区移送公安的欠薪逃匿案件，哪边多？")
+    assert ans.answerable and ans.answer.startswith("天心区2022年更多。"), ans.answer
+    same = qa.ask("岳麓区和天心区2022年各移送了几宗欠薪逃匿案件？")  # not asked which is more: no verdict
+    assert not same.answer.startswith(("天心区2022年更多", "一样多")), same.answer

@@ -198,6 +198,9 @@ class ExtractiveAnswerer:
         if not pieces:
             return refuse(ctx, None)
         ans = compose(ctx.data, pieces, side_by_side=True)
+        verdict = which_more(ctx, pieces) if p.compare_verdict else None
+        if verdict:
+            ans.answer = verdict + ans.answer
         if missing:
             ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
         return ans
@@ -218,3 +221,33 @@ class ExtractiveAnswerer:
         bar = self.params.survey_relative_coverage * max(c.coverage for c in picked)
         pieces = [tighten(narrow(c, ctx, ctx.terms), ctx) for c in picked if c.coverage >= bar]
         return compose(ctx.data, pieces, side_by_side=True)
+
+
+# "哪边多", "谁的更少", "是不是一样多": which side's count is larger
+_WHICH_MORE = re.compile(r"(?:哪边|哪个|哪家|哪份|哪区|谁).{0,8}?[更最]?[多少高低]|一样多|相同吗|差不多")
+
+
+def which_more(ctx: AnswerContext, pieces: Sequence[Piece]) -> str | None:
+    """For "哪边多" over two or more sides, each giving one count in the same unit: which side (or 一样多)."""
+    from bot.analysis import normalize
+    from bot.extractive.compose import side_labels
+    from bot.extractive.facts import numbers_in
+
+    if ctx.query.qtype != "count" or not _WHICH_MORE.search(ctx.query.focus) or len(pieces) < 2:
+        return None
+    values: dict[str, tuple[float, str]] = {}
+    for piece in pieces:
+        found = [(float(n), u) for n, u, _a, _b in numbers_in(normalize(piece.text)) if u and u != "%"]
+        found = [(v, u) for v, u in found if str(int(v)) not in ctx.q_numbers]
+        if len(found) != 1 or piece.chunk.report_id in values:
+            return None
+        values[piece.chunk.report_id] = found[0]
+    if len({u for _v, u in values.values()}) != 1:
+        return None
+    labels = side_labels(ctx.data, list(values))
+    nums = {rid: v for rid, (v, _u) in values.items()}
+    if len(set(nums.values())) == 1:
+        return "一样多。"
+    low = re.search(r"少|低", ctx.query.focus) and not re.search(r"多|高", ctx.query.focus)
+    best = (min if low else max)(nums, key=lambda r: nums[r])
+    return f"{labels[best]}{'更少' if low else '更多'}。"
