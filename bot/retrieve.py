@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from bot.analysis import bm25_tokens
 from bot.budget import BudgetExceeded
 from bot.embed import Embedder, QueryVectors
 from bot.errors import ConfigError
+from bot.settings import Settings
 from bot.store import IndexData, IndexHandle
 from bot.types import Hit
 
@@ -46,37 +48,64 @@ def bm25_decisive(data: IndexData, ranking: Sequence[tuple[int, float]]) -> bool
     return other is not None and best >= DECISIVE_OVER_REPORTS * other
 
 
+@dataclass(frozen=True)
+class RetrievalParams:
+    """How retrieval ranks: given once, to the pipeline, which hands them to its retriever."""
+
+    k: int = 6
+    """Hits returned (and the LLM's context blocks)."""
+    pool: int | None = None
+    """Candidates each ranking keeps before fusion; None: max(30, k)."""
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    query_chars: int = 96
+    """The query text embedded is cut to this many characters."""
+    query_cache: int = 2048
+    """Query vectors kept in memory."""
+    dense_skip: bool = True
+    """Skip the dense query when BM25 is decisive (bm25_decisive), and make it only to retry a refusal."""
+
+    def __post_init__(self) -> None:
+        if self.k <= 0:
+            raise ConfigError(f"k must be > 0, got {self.k}")
+        if self.pool is not None and self.pool < self.k:
+            raise ConfigError(f"pool must be >= k, got pool={self.pool}, k={self.k}")
+
+    @property
+    def candidates(self) -> int:
+        return self.pool if self.pool is not None else max(30, self.k)
+
+
+def make_retrieval_params(settings: Settings) -> RetrievalParams:
+    return RetrievalParams(
+        k=settings.retrieval_k,
+        bm25_weight=settings.bm25_weight,
+        dense_weight=settings.dense_weight,
+        query_chars=settings.query_embed_chars,
+        query_cache=settings.query_cache_size,
+        dense_skip=settings.dense_skip,
+    )
+
+
 class HybridRetriever:
     """Retrieves chunks for a query text, optionally restricted to some reports."""
 
-    def __init__(
-        self,
-        index: IndexHandle,
-        embedder: Embedder | None,
-        *,
-        k: int = 6,
-        pool: int = 30,
-        bm25_weight: float = 1.0,
-        dense_weight: float = 1.0,
-        query_chars: int = 96,
-        query_cache: int = 2048,
-        dense_skip: bool = True,
-    ):
-        if k <= 0:
-            raise ConfigError(f"k must be > 0, got {k}")
-        if pool < k:
-            raise ConfigError(f"pool must be >= k, got pool={pool}, k={k}")
+    def __init__(self, index: IndexHandle, embedder: Embedder | None, params: RetrievalParams | None = None):
+        params = params or RetrievalParams()
         self.index = index
         self.embedder = embedder
-        self.k = k
-        self.pool = pool
-        self.bm25_weight = bm25_weight
-        self.dense_weight = dense_weight
-        self.dense_skip = dense_skip  # skip the dense query when BM25 is decisive (bm25_decisive)
+        self.params = params
+        self.k = params.k
+        self.pool = params.candidates
+        self.bm25_weight = params.bm25_weight
+        self.dense_weight = params.dense_weight
+        self.dense_skip = params.dense_skip  # skip the dense query when BM25 is decisive (bm25_decisive)
         self.retrievals = 0  # counts (approximate under threads), for benchmarks and the eval
         self.dense_skipped = 0
         # bounded and cached: a comparison retrieves once per report with the same text, and questions repeat
-        self.query_vectors = QueryVectors(embedder, max_chars=query_chars, size=query_cache) if embedder else None
+        self.query_vectors = (
+            QueryVectors(embedder, max_chars=params.query_chars, size=params.query_cache) if embedder else None
+        )
 
     def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         """(chunk position, score) best first, within the given reports."""

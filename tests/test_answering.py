@@ -14,6 +14,7 @@ import pytest
 
 from bot.embed import make_embedder
 from bot.pipeline import ReportQA
+from bot.retrieve import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn
@@ -39,7 +40,9 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
     settings = Settings(_env_file=None, index_dir=root / "index", cache_dir=REPO / ".data" / "cache")  # type: ignore[call-arg]
     embedder = make_embedder(settings)
     ingest([reports], settings, embedder)
-    return ReportQA(IndexHandle(settings.index_dir, settings), embedder, k=settings.retrieval_k)
+    return ReportQA(
+        IndexHandle(settings.index_dir, settings), embedder, retrieval=RetrievalParams(k=settings.retrieval_k)
+    )
 
 
 def _text_of(source: str) -> str:

@@ -21,6 +21,7 @@ import pytest
 
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
+from bot.retrieve import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.layout import read_current
@@ -83,7 +84,9 @@ def _generations(index_dir: Path) -> set[str]:
 
 def _qa(settings: Settings) -> ReportQA:
     """What one API worker holds: its own index handle and embedder, reading the shared index_dir."""
-    return ReportQA(IndexHandle(settings.index_dir, settings), HashEmbedder(), k=settings.retrieval_k)
+    return ReportQA(
+        IndexHandle(settings.index_dir, settings), HashEmbedder(), retrieval=RetrievalParams(k=settings.retrieval_k)
+    )
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -26,7 +26,7 @@ from bot import budget
 from bot.answer.llm import make_llm_answerer
 from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
 from bot.pipeline import ReportQA
-from bot.retrieve import bm25_decisive
+from bot.retrieve import RetrievalParams, bm25_decisive
 from bot.server import ops as server_module
 from bot.server.app import create_app
 from bot.server.chat import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS
@@ -117,7 +117,11 @@ def test_fifo_lock_hands_itself_to_waiters_in_arrival_order() -> None:
 
 def test_a_long_history_never_reaches_the_embedder_whole(built: Settings) -> None:
     emb = RecordingEmbedder()
-    qa = ReportQA(IndexHandle(built.index_dir, built), emb, query_chars=96, dense_skip=False)
+    qa = ReportQA(
+        IndexHandle(built.index_dir, built),
+        emb,
+        retrieval=RetrievalParams(query_chars=96, dense_skip=False),
+    )
     qa.ask("那2021年呢？", [HistoryTurn(role="user", content=Q + "请详细说明。" * 600)])
     assert emb.queries and max(len(q) for q in emb.queries) <= 96
 
@@ -317,7 +321,7 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(built: Settings, trusted
 # --------------------------------------------------------------------------------------------- time budget
 def test_a_spent_budget_answers_from_bm25_with_a_reason(built: Settings) -> None:
     emb = RecordingEmbedder()
-    qa = ReportQA(IndexHandle(built.index_dir, built), emb, dense_skip=False, budget_s=10.0)
+    qa = ReportQA(IndexHandle(built.index_dir, built), emb, retrieval=RetrievalParams(dense_skip=False), budget_s=10.0)
     with budget.opened(10.0) as spent:
         assert spent is not None
         spent.deadline = time.monotonic() - 1  # as if the request had waited its budget out
@@ -387,7 +391,7 @@ def test_the_dense_query_is_skipped_only_when_bm25_is_decisive(built: Settings) 
         skipped = len(emb.queries) == before
         assert skipped == bm25_decisive(handle.get(), ranking), q
         assert all(h.ranks.get("dense") is None for h in hits) or not skipped
-    always = ReportQA(handle, emb, dense_skip=False)
+    always = ReportQA(handle, emb, retrieval=RetrievalParams(dense_skip=False))
     before = len(emb.queries)
     for q in questions:
         always.retriever.retrieve(q + "？")  # (a new text: not in the LRU)
@@ -416,7 +420,7 @@ def test_an_extractive_answer_makes_the_dense_query_only_to_retry_a_refusal(buil
     assert not ans.answerable and len(emb.queries) == 1 and qa.dense_retries == 1  # retried with the dense query
     ans = ask("黄埔区人社局2023年办了多少行政复议案件？")  # refused on metadata: no retry can change that
     assert not ans.answerable and len(emb.queries) == 1
-    always = ReportQA(handle, emb, dense_skip=False)
+    always = ReportQA(handle, emb, retrieval=RetrievalParams(dense_skip=False))
     assert "73件" in always.ask(ANSWERED).answer and len(emb.queries) == 2
 
 
@@ -433,7 +437,9 @@ def test_serve_runs_a_worker_per_core_up_to_two_and_each_warms_up(tmp_path: Path
     assert Settings(_env_file=None).workers == min(2, os.cpu_count() or 1)  # type: ignore[call-arg]
     emb = RecordingEmbedder()
     settings = build_neutral(tmp_path)  # an index of its own: no suggestions made for it yet
-    qa = ReportQA(IndexHandle(settings.index_dir, settings), emb, dense_skip=False)  # every question embedded
+    qa = ReportQA(
+        IndexHandle(settings.index_dir, settings), emb, retrieval=RetrievalParams(dense_skip=False)
+    )  # every question embedded
     with TestClient(create_app(settings, qa=qa)) as client:
         # the startup has loaded the index, probed the embedder and tried the suggested questions
         assert emb.queries[0] == server_module.PROBE_TEXT
@@ -474,7 +480,9 @@ def test_a_remote_embedder_is_waited_for_only_as_long_as_the_budget(tmp_path: Pa
         ingest([NEUTRAL_DIR], settings, remote)
         server.embed_asked.clear()
         server.embed_hold = threading.Event()  # now the endpoint answers a query only once the test lets it
-        qa = ReportQA(IndexHandle(settings.index_dir, settings), remote, dense_skip=False, budget_s=1.0)
+        qa = ReportQA(
+            IndexHandle(settings.index_dir, settings), remote, retrieval=RetrievalParams(dense_skip=False), budget_s=1.0
+        )
         try:
             ans = qa.ask(Q)
             assert server.embed_asked.is_set()  # the query's vector was asked for, and not waited for

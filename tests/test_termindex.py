@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.analysis import normalize
 from bot.pipeline import ReportQA
+from bot.retrieve import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.termindex import NgramIndex
@@ -72,11 +73,19 @@ def test_ingest_writes_the_postings_and_an_index_without_them_still_answers(
     texts = [normalize(c.header + c.text) for c in data.chunks]
     for term in ("行政复议", "培训", "法"):
         assert data.ngrams.df(term) >= len(_scan(texts, term)) > 0
-    qa = ReportQA(IndexHandle(settings.index_dir, settings, with_dense=False), None, k=settings.retrieval_k)
+    qa = ReportQA(
+        IndexHandle(settings.index_dir, settings, with_dense=False),
+        None,
+        retrieval=RetrievalParams(k=settings.retrieval_k),
+    )
     question = "行政复议案件有多少件？"
     before = qa.ask(question)
     shutil.rmtree(data.path / "ngrams")  # a generation written before the postings existed
-    old = ReportQA(IndexHandle(settings.index_dir, settings, with_dense=False), None, k=settings.retrieval_k)
+    old = ReportQA(
+        IndexHandle(settings.index_dir, settings, with_dense=False),
+        None,
+        retrieval=RetrievalParams(k=settings.retrieval_k),
+    )
     assert old.index.get().ngrams is None
     after = old.ask(question)
     assert after.answer == before.answer
