@@ -164,6 +164,7 @@ class Gazetteer:
 
     def __init__(self, divisions: Sequence[Division], towns: Sequence[tuple[str, Division]] = ()):
         self.divisions = list(divisions)
+        self._by_code = {d.code: d for d in self.divisions if d.code}
         self._towns: dict[str, list[Division]] = {}  # a town's or street's name → the counties that have one
         self._towns_of: dict[str, list[str]] = {}  # a county's name → its towns and streets
         for town, county in towns:
@@ -186,8 +187,6 @@ class Gazetteer:
 
     def by_code(self, code: str) -> Division | None:
         """The division of a six-digit administrative code (370402 → 市中区 of 枣庄市), or None."""
-        if not hasattr(self, "_by_code"):
-            self._by_code = {d.code: d for d in self.divisions if d.code}
         return self._by_code.get(code)
 
     def is_town(self, name: str) -> bool:

@@ -173,26 +173,26 @@ def test_a_date_the_report_does_not_give_is_said_to_be_missing(levels: ReportQA)
     assert not ans.answerable and "没有写明发布日期" in ans.answer and _cited_sources(ans) == ["d.txt"]
 
 
-def test_a_reports_date_is_given_as_its_page_writes_it(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    """Two pages dated by their fields: a field above the title, and a 来源/发布时间 line below it."""
+    return fixture_qa(  # type: ignore[no-any-return]
         tmp_path_factory.mktemp("dated"),
         {
             "d.txt": "- 索 引 号:370402/2026-00031\n- 发文时间:2026年02月27日\n"
             "枣庄市市中区司法局2025年度法治政府建设情况报告\n\n2025年，区司法局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+            "p.txt": "株洲市芦淞区2025年度法治政府建设情况报告\n来源:芦淞区人民政府办公室 发布时间:2026-03-28 09:18\n\n"
+            "2025年，芦淞区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
         },
     )
-    ans = qa.ask("市中区司法局那份报告是哪天发布的？")
+
+
+def test_a_reports_date_is_given_as_its_page_writes_it(dated: ReportQA) -> None:
+    ans = dated.ask("市中区司法局那份报告是哪天发布的？")
     assert ans.answerable and "2026年02月27日" in ans.answer, ans.answer
     assert any("2026年02月27日" in c.quote for c in ans.citations)
 
 
-def test_who_posted_a_report_is_read_off_its_date_line(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("poster"),
-        {
-            "p.txt": "芦淞区2025年度法治政府建设情况报告\n来源:芦淞区人民政府办公室 发布时间:2026-03-28 09:18\n\n"
-            "2025年，芦淞区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
-        },
-    )
-    ans = qa.ask("芦淞区2025年度法治政府建设情况报告是哪个单位发的、哪天发布的？")
+def test_who_posted_a_report_is_read_off_its_date_line(dated: ReportQA) -> None:
+    ans = dated.ask("芦淞区2025年度法治政府建设情况报告是哪个单位发的、哪天发布的？")
     assert ans.answerable and "芦淞区人民政府办公室" in ans.answer and "2026-03-28" in ans.answer, ans.answer

@@ -27,6 +27,14 @@ TRADITIONAL = (
 )
 
 
+def measure_qa(tmp_path_factory: pytest.TempPathFactory, name: str, measure: str, **others: str) -> ReportQA:
+    """A bot over 岳麓区人社局's 2022 report whose one section holds `measure` (its heading first, "审批提速。…"),
+    and over the same report of each district in `others` (district name → its measure)."""
+    head = "长沙市{}人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）{}"
+    reports = {f"{i}.txt": head.format(d, m) for i, (d, m) in enumerate({"岳麓区": measure, **others}.items())}
+    return fixture_qa(tmp_path_factory.mktemp(name), reports)  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
     root = tmp_path_factory.mktemp("spans")
@@ -101,12 +109,11 @@ def test_each_side_of_a_comparison_is_a_short_run_of_clauses(sides: ReportQA) ->
 
 
 def test_a_follow_up_of_single_characters_asks_for_the_word_they_make(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("joined"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）建议提案。"
-            "本年度本单位牵头承办人大代表建议3件、政协委员提案4件。此外，本单位共会办了7个区人大建议，9个区政协提案。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "joined",
+        "建议提案。"
+        "本年度本单位牵头承办人大代表建议3件、政协委员提案4件。此外，本单位共会办了7个区人大建议，9个区政协提案。\n",
     )
     first = "岳麓区人社局去年牵头办了多少人大建议和政协提案？"
     assert "3件" in qa.ask(first).answer
@@ -115,25 +122,22 @@ def test_a_follow_up_of_single_characters_asks_for_the_word_they_make(tmp_path_f
 
 
 def test_the_share_said_right_after_a_count_stays_with_it(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("share"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）审批提速。"
-            "在局18项审批备案事项中，15项得到提速，占比83.33%，9项实现即时办结，占比50%，群众满意度明显提升。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "share",
+        "审批提速。在局18项审批备案事项中，15项得到提速，占比83.33%，9项实现即时办结，占比50%，群众满意度明显提升。\n",
     )
     ans = qa.ask("岳麓区人社局的审批备案事项里有几项做到即时办结？")
     assert ans.answerable and "9项实现即时办结，占比50%" in ans.answer
 
 
 def test_the_figures_said_after_a_count_stay_with_it(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("numbers"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）执法资格。"
-            "2022年上半年组织了局系统行政执法人员资格考试，120位同志参加了考试，有115位同志通过考试，通过率95.8%，"
-            "执法队伍素质进一步提高。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "numbers",
+        "执法资格。"
+        "2022年上半年组织了局系统行政执法人员资格考试，120位同志参加了考试，有115位同志通过考试，通过率95.8%，"
+        "执法队伍素质进一步提高。\n",
     )
     ans = qa.ask("岳麓区人社局那次执法人员资格考试，多少人考过了？")
     assert ans.answerable and "115位" in ans.answer and "95.8%" in ans.answer, ans.answer
@@ -156,14 +160,11 @@ def test_an_answer_that_opens_an_enumeration_gives_its_other_items(tmp_path_fact
 
 
 def test_which_firm_is_answered_only_by_a_firms_name(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("firm"),
-        {
-            "yl.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）法律顾问。"
-            "全面实施法律顾问制度、公职律师管理制度，从律师事务所中选聘兼职仲裁员12名。\n",
-            "tx.txt": "长沙市天心区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）法律顾问。"
-            "聘请了湖南金州律师事务所律师为常年法律顾问，每月召开法律顾问咨询会。\n",
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "firm",
+        "法律顾问。全面实施法律顾问制度、公职律师管理制度，从律师事务所中选聘兼职仲裁员12名。\n",
+        天心区="法律顾问。聘请了湖南金州律师事务所律师为常年法律顾问，每月召开法律顾问咨询会。\n",
     )
     assert not qa.ask("岳麓区人社局2022年请的是哪家律师事务所当法律顾问？").answerable
     ans = qa.ask("天心区人社局2022年请的是哪家律师事务所当法律顾问？")
@@ -171,38 +172,34 @@ def test_which_firm_is_answered_only_by_a_firms_name(tmp_path_factory: pytest.Te
 
 
 def test_wages_asked_are_not_answered_by_a_head_count(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("wages"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）根治欠薪。"
-            "全年开展专项检查，依法为农民工追回欠薪，惠及人员7万余人次。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "wages",
+        "根治欠薪。全年开展专项检查，依法为农民工追回欠薪，惠及人员7万余人次。\n",
     )
     ans = qa.ask("岳麓区人社局2022年帮农民工追回了多少欠薪？")
     assert not ans.answerable, ans.answer
 
 
 def test_a_bodys_short_name_is_no_persons_name(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("person"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）多元调解。"
-            "发挥法治工作领导小组(行政调解)+劳动争议仲裁委(仲裁调解)+劳动纠纷人民调委会(人民调解)3大组织作用，"
-            "重点构建3大调解中心、8个街道调解工作站，创新劳动纠纷多元预防调处化解治理机制，力争将劳动纠纷化解在基层。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "person",
+        "多元调解。"
+        "发挥法治工作领导小组(行政调解)+劳动争议仲裁委(仲裁调解)+劳动纠纷人民调委会(人民调解)3大组织作用，"
+        "重点构建3大调解中心、8个街道调解工作站，创新劳动纠纷多元预防调处化解治理机制，力争将劳动纠纷化解在基层。\n",
     )
     ans = qa.ask("岳麓区人社局的法治工作领导小组组长是谁？")  # jieba tags 仲裁委 as a person's name
     assert not ans.answerable, ans.answer
 
 
 def test_a_chain_of_steps_written_with_dashes_is_a_list(tmp_path_factory: pytest.TempPathFactory) -> None:
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("dashes"),
-        {
-            "a.txt": "长沙市岳麓区人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）柔性调解。"
-            "联合区总工会、工商联设立三方联合调解中心，从劳动者、用人单位、调处部门多维度开展调解工作，"
-            "同时建立“街道初调—联合会调—受理约调—庭前调解—庭审调解”五站调解模式，柔性化解劳动争议。\n"
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "dashes",
+        "柔性调解。"
+        "联合区总工会、工商联设立三方联合调解中心，从劳动者、用人单位、调处部门多维度开展调解工作，"
+        "同时建立“街道初调—联合会调—受理约调—庭前调解—庭审调解”五站调解模式，柔性化解劳动争议。\n",
     )
     ans = qa.ask("岳麓区人社说的五站调解，具体是哪五站")
     assert ans.answerable and "街道初调" in ans.answer and "庭审调解" in ans.answer, ans.answer
@@ -237,13 +234,11 @@ def test_the_asked_kind_of_fact_is_found_in_its_own_forms(kinds: ReportQA, quest
 
 
 def test_which_side_has_more_is_said_when_each_side_gives_one_count(tmp_path_factory: pytest.TempPathFactory) -> None:
-    head = "长沙市{}人力资源和社会保障局2022年法治政府建设年度报告\n\n一、主要举措\n\n（一）根治欠薪。"
-    qa = fixture_qa(
-        tmp_path_factory.mktemp("more"),
-        {
-            "yl.txt": head.format("岳麓区") + "全年将情节严重的6宗欠薪逃匿案件移送公安机关处理。\n",
-            "tx.txt": head.format("天心区") + "全年将9宗欠薪逃匿案件移送公安机关，公安机关及时立案。\n",
-        },
+    qa = measure_qa(
+        tmp_path_factory,
+        "more",
+        "根治欠薪。全年将情节严重的6宗欠薪逃匿案件移送公安机关处理。\n",
+        天心区="根治欠薪。全年将9宗欠薪逃匿案件移送公安机关，公安机关及时立案。\n",
     )
     ans = qa.ask("岳麓区和天心区移送公安的欠薪逃匿案件，哪边多？")
     assert ans.answerable and ans.answer.startswith("天心区2022年更多。"), ans.answer

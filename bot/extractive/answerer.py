@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from bot.analysis import normalize
 from bot.decision import AnswerGate
 from bot.extractive.accept import Trace, acceptor
 from bot.extractive.compose import (
@@ -17,9 +18,10 @@ from bot.extractive.compose import (
     metadata_answer,
     metadata_refusal,
     refuse,
+    side_labels,
 )
 from bot.extractive.context import AnswerContext
-from bot.extractive.facts import TITLE_KINDS
+from bot.extractive.facts import TITLE_KINDS, numbers_in
 from bot.extractive.lists import enumeration_rest, list_answer, section_list
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.scoring import candidates
@@ -198,9 +200,7 @@ class ExtractiveAnswerer:
         if not pieces:
             return refuse(ctx, None)
         ans = compose(ctx.data, pieces, side_by_side=True)
-        verdict = which_more(ctx, pieces) if p.compare_verdict else None
-        if verdict:
-            ans.answer = verdict + ans.answer
+        ans.answer = (which_more(ctx, pieces) or "") + ans.answer
         if missing:
             ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
         return ans
@@ -229,16 +229,12 @@ _WHICH_MORE = re.compile(r"(?:哪边|哪个|哪家|哪份|哪区|谁).{0,8}?[更
 
 def which_more(ctx: AnswerContext, pieces: Sequence[Piece]) -> str | None:
     """For "哪边多" over two or more sides, each giving one count in the same unit: which side (or 一样多)."""
-    from bot.analysis import normalize
-    from bot.extractive.compose import side_labels
-    from bot.extractive.facts import numbers_in
-
     if ctx.query.qtype != "count" or not _WHICH_MORE.search(ctx.query.focus) or len(pieces) < 2:
         return None
     values: dict[str, tuple[float, str]] = {}
     for piece in pieces:
-        found = [(float(n), u) for n, u, _a, _b in numbers_in(normalize(piece.text)) if u and u != "%"]
-        found = [(v, u) for v, u in found if str(int(v)) not in ctx.q_numbers]
+        numbers = numbers_in(normalize(piece.text))
+        found = [(float(n), u) for n, u, _a, _b in numbers if u and u != "%" and n not in ctx.q_numbers]
         if len(found) != 1 or piece.chunk.report_id in values:
             return None
         values[piece.chunk.report_id] = found[0]

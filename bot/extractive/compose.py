@@ -164,11 +164,8 @@ def years_text(years: Sequence[int]) -> str:
     return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
 
 
-_WRITTEN_DATE = re.compile(
-    r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}|[〇○零一二三四五六七八九]{4}年[〇○零一二三四五六七八九十]{1,2}月[〇○零一二三四五六七八九十]{1,3}日"
-)
-
-
+# a full date as a page writes it: 2022年02月28日, 2024-03-08, 2024.03.08
+_WRITTEN_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}")
 _POSTER = re.compile(r"(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*([\u4e00-\u9fa5]{2,30})")
 
 

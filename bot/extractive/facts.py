@@ -215,7 +215,8 @@ def has_named(sent: str, kind: str) -> bool:
 def _place_led(before: str) -> bool:
     """A place name just before a body's kind: the head of its own name ("浙江六和律师事务所", where jieba cuts
     六 as a numeral and 和 as a conjunction)."""
-    return any(name in before for name in _big_places())
+    places = _big_places()
+    return any(before[i:j] in places for i in range(len(before)) for j in range(i + 2, min(len(before), i + 8) + 1))
 
 
 @functools.cache

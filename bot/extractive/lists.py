@@ -118,11 +118,15 @@ def children_answer(rec: ReportRecord, path: list[str], params: ExtractiveParams
     )
 
 
+# an item's lead of a 一是/二是 enumeration, at a sentence's or clause's start
+_LEAD = re.compile(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)")
+
+
 def list_pieces(cand: Candidate, params: ExtractiveParams) -> list[Piece]:
     """Items of an enumeration: 一是…二是… leads, or the items after a colon separated by semicolons."""
     text = cand.chunk.text
     # 一是/二是 leads across the chunk (the sentence may be one of several items)
-    leads = list(re.finditer(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)", text))
+    leads = list(_LEAD.finditer(text))
     inside = [m for m in leads if cand.start <= m.start(1) < cand.end]
     if len(leads) >= 2 and inside:
         pieces = []
@@ -153,7 +157,7 @@ def enumeration_rest(piece: Piece, cand: Candidate, max_chars: int) -> list[Piec
     an answer that names the whole enumeration and quotes its first item owes the others, while all of them
     fit in `max_chars`. [] when the piece does not hold the enumeration's lead-in before its first item."""
     text = cand.chunk.text
-    leads = list(re.finditer(r"(?:^|[。；;！\n:：,，])\s*([一二三四五六七八九十]是)", text))
+    leads = list(_LEAD.finditer(text))
     first = next((m for m in leads if piece.start <= m.start(1) < piece.end), None)
     if first is None or first.group(1) != "一是" or not text[piece.start : first.start(1)].strip("，,:： "):
         return []

@@ -38,8 +38,6 @@ class ExtractiveParams:
     key_term_min_match: float = 0.7
     """The rarest asked noun is in a sentence when term_match gives at least this (the gate's `key` feature)…"""
     key_term_miss_factor: float = 0.5
-    compare_verdict: float = 1.0
-    """1: "哪边多" over sides that each give one count in the same unit opens with the verdict (一样多。/X更多。)."""
     """…and a numeric answer's coverage is multiplied by this when it is not."""
     type_bonus: float = 0.3
     """Score bonus of a sentence that holds the asked kind of fact."""
