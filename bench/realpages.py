@@ -10,9 +10,11 @@ measured, not studied.
 
 A report's metadata is right when its issuer names the same body (the same bureau kind at the same place) and
 its province, city, district and years equal the labels (a municipality's province may be written as the city
-or left empty: both are the same place). With --questions the sample reports are ingested
-beside the pages (BM25 only) and every question is asked: a scoped question is right when it is answered with
-its key facts from the right page, or refused when it is unanswerable.
+or left empty: both are the same place). A label marked ``"confident": false`` (the page does not let a
+reader tell the issuer or its place) is left out of the metadata figures and counted as skipped. With
+--questions the sample reports are ingested beside the pages (BM25 only) and every question is asked: a
+scoped question is right when it is answered with its key facts from the right page, or refused when it is
+unanswerable.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def check_page(root: Path, label: dict[str, Any]) -> dict[str, bool]:
 def metadata(root: Path, split: str, show: bool) -> dict[str, Any]:
     labels = [json.loads(x) for x in (root / "truth.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     labels = [lb for lb in labels if split == "all" or lb["file"].startswith(split + "/")]
+    unsure = [lb for lb in labels if lb.get("confident") is False]
+    labels = [lb for lb in labels if lb.get("confident") is not False]
     right = dict.fromkeys((*FIELDS, "all"), 0)
     for lb in labels:
         res = check_page(root, lb)
@@ -86,7 +90,7 @@ def metadata(root: Path, split: str, show: bool) -> dict[str, Any]:
                 f"{lb.get('province')}/{lb.get('city')}/{lb.get('district')} years={lb.get('years')}"
             )
     n = len(labels)
-    return {"pages": n, **{k: round(v / n, 3) if n else None for k, v in right.items()}}
+    return {"pages": n, "unsure_skipped": len(unsure), **{k: round(v / n, 3) if n else None for k, v in right.items()}}
 
 
 def questions(root: Path, split: str, show: bool = False) -> dict[str, Any]:

@@ -158,6 +158,15 @@ def word_at(text: str, i: int) -> str | None:
     return str(cut[0]) if cut else None
 
 
+@functools.lru_cache(maxsize=4096)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of `text` with their part-of-speech tags ("认真" → "ad"), cached."""
+    import jieba.posseg as pseg
+
+    _jieba()
+    return tuple((w.word, w.flag) for w in pseg.lcut(text))
+
+
 def word_ends_at(text: str, i: int) -> bool:
     """A jieba word (accurate mode) ends at text[i]: false inside "办好" for the "聚焦办" of "聚焦办好两件大事"."""
     lo = max(0, i - 4)

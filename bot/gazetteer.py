@@ -147,15 +147,16 @@ def parse_gazetteer(lines: Iterable[str]) -> tuple[list[Division], list[tuple[st
     return out, towns
 
 
-def _joins_bodies(text: str, i: int, word: str) -> bool:
-    """The 和县 of "国务院和县委、县政府" is 和 joining two bodies, not the county: a two-character name that
-    begins with a conjunction, after a body's name and before the rest of a level's body (县委, 区政府)."""
+def _conjunction_led(text: str, i: int, word: str, after_place: bool) -> bool:
+    """The 和县 of "国务院和县委" or "正确领导和县依法治县委员会" is 和 joining two words, not the county: a
+    two-character name that begins with a conjunction counts only where a name can begin, at the start of a
+    clause or right after another place ("安徽省和县", "，和县人社局")."""
     return (
         len(word) == 2
         and word[0] in "和与及暨并同"
         and i > 0
-        and text[i - 1] in "院委府局厅部会办室党"
-        and re.match(r"(?:委|政府|人民政府|人大|政协)", text[i + 2 :]) is not None
+        and "\u4e00" <= text[i - 1] <= "\u9fa5"
+        and not after_place
     )
 
 
@@ -213,8 +214,9 @@ class Gazetteer:
         best = max(s for s, _ in scores)
         top = [c for s, c in scores if s == best]
         if best == 0:
-            # the only one of that name, unless the text names places and none of them is its
-            alone = len(exact) == 1 and len(cands) == 1
+            # the only one of that name as written (a namesake under its older form is less likely than the
+            # name itself), unless the text names places and none of them is its
+            alone = len(exact) == 1
             return exact[0] if alone and not self.find(context, short_names=True) else None
         top = [c for c in top if c in exact] if len(top) > 1 else top  # a tie: the name as written wins
         return top[0] if len(top) == 1 else None
@@ -235,7 +237,7 @@ class Gazetteer:
         raw: list[PlaceMatch] = []
         i, n = 0, len(text)
         while i < n:
-            hit = self._longest(text, i, short_names)
+            hit = self._longest(text, i, short_names, after_place=bool(raw) and raw[-1].end == i)
             if hit is None:
                 i += 1
                 continue
@@ -243,11 +245,11 @@ class Gazetteer:
             i = hit.end
         return self._narrow(self._cued(text, raw))
 
-    def _longest(self, text: str, i: int, short_names: bool) -> PlaceMatch | None:
+    def _longest(self, text: str, i: int, short_names: bool, *, after_place: bool) -> PlaceMatch | None:
         for length in range(min(self._max, len(text) - i), 1, -1):
             word = text[i : i + length]
             full = self._full.get(word)
-            if full and not _joins_bodies(text, i, word):
+            if full and not _conjunction_led(text, i, word, after_place):
                 return PlaceMatch(i, i + length, word, tuple(full), short=False)
             if short_names and word in self._short and not _continues_name(text, i + length):
                 return PlaceMatch(i, i + length, word, tuple(self._short[word]), short=True)

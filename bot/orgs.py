@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis import word_ends_at
+from bot.analysis import tagged, word_ends_at
 from bot.gazetteer import Gazetteer, named_area
 
 BODY_SUFFIX = r"(?:人民政府|委员会|管委会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
@@ -25,7 +25,11 @@ _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{BODY_SUFFIX}")
 _NOT_IN_NAME = re.compile(
     r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治|和[省市区县]"
 )
-_LEVEL_ORG = re.compile(rf"(?<![\u4e00-\u9fa5])([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})")
+# a level-prefixed body starts a word: after a non-Han character, or after a preposition or verb of handing
+# over that cannot end a place's name ("现将市人社局…", "由区司法局…")
+_LEVEL_ORG = re.compile(
+    rf"(?:(?<![\u4e00-\u9fa5])|(?<=[将把由对向经据]))([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})"
+)
 _SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
 # party committees: they lead the government or bureau that writes a report, they are not its writer
 _LEADERSHIP = re.compile(r"^(?:中共)?.{0,12}?(?:[省市区县州]委(?:常委会?)?|党委|党工委|党组|人大常委会|政协)$")
@@ -93,9 +97,20 @@ def _inside_title_marks(text: str, i: int) -> bool:
     return text.rfind("《", 0, i) > text.rfind("》", 0, i)
 
 
+def _acts(body: str) -> bool:
+    """A run that opens with an adverb or an idiom, or with two verbs, is a sentence's action cut at a suffix
+    ("认真贯彻落实中央依法治国委员会", "深入推进…办公室"), never a body's name ("综合行政执法局" opens with one
+    verbal noun)."""
+    tags = tagged(body)
+    if not tags:
+        return False
+    first = tags[0][1]
+    return first in ("d", "ad", "i") or (len(tags) > 1 and first == "v" and tags[1][1] == "v")
+
+
 def _body_at(text: str, j: int) -> str | None:
     m = _BODY.match(text, j)
-    if not m or _NOT_IN_NAME.search(m.group(0)):
+    if not m or _NOT_IN_NAME.search(m.group(0)) or _acts(m.group(0)):
         return None
     body = m.group(0)
     if len(body) > 1 and body[-1] in _ONE_CHAR_SUFFIXES and not word_ends_at(text, m.end()):
@@ -129,7 +144,7 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
         for m in _LEVEL_ORG.finditer(text):
             if any(o.start <= m.start() < o.start + len(o.name) for o in out):
                 continue
-            if _NOT_IN_NAME.search(m.group(2)) or _inside_title_marks(text, m.start()):
+            if _NOT_IN_NAME.search(m.group(2)) or _acts(m.group(2)) or _inside_title_marks(text, m.start()):
                 continue
             out.append(Org(m.group(0), m.group(2), "", m.group(1), m.start()))
         for m in _SELF.finditer(text):
@@ -138,8 +153,9 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
 
 
 TOWN_LEVELS = ("街道", "镇", "乡")
-TOWN_NAME = r"[\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡)"
-"""A town or street below the gazetteer's counties (下洋镇, 金龙街道): its name, as a regex."""
+TOWN_NAME = r"(?:[\u4e00-\u9fa5]{2,4}?(?:街道|镇|乡)|[\u4e00-\u9fa5]{2,4}?族乡)"
+"""A town or street below the gazetteer's counties (下洋镇, 金龙街道, and an ethnic township: 桐木漯瑶族乡): its
+name, as a regex."""
 _TOWN_BODY = r"(?:人民政府|政府|街道办事处|办事处)"
 # a town or street that opens a report's title: "下洋镇2023年…", "金龙街道关于…"
 _TOWN_TITLE = re.compile(rf"^({TOWN_NAME})(?:{_TOWN_BODY}|办)?(?=\d|关于|[（(]|法治|依法|年度|工作)")

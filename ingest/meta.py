@@ -83,20 +83,25 @@ def find_issuer(
         return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
     if org.name[:1] in "我本":
         return _self_named(org.body, region, text), region
-    place = region.district if org.level in ("区", "县") else region.city or region.province
-    if org.level == "省":
-        place = region.province
+    # a body prefixed by its level alone belongs to the report's place of that level: "市交通运输局" is no
+    # province's bureau when only the province is known
+    place = {"省": region.province, "市": region.city}.get(org.level or "", region.district)
+    if not place and org.level == "市" and region.province:
+        city = _city_in_short(region.province, text)
+        if city:
+            region = _region_of(city, text[:3000])
+            place = city
     if not place:
         # "区管委会" of a zone named without its city ("高新区坚持…"): the zone's committee, if the head has one
         return (_government_of(region, title, opening) if "管" in org.body else None), region
     # "市人社局" writes for the city: a district the head names (its address, a winner) is not the report's
     if org.level == "省":
         region = Region(province=region.province)
-    elif org.level == "市":
+    elif org.level == "市" and place != region.district:  # (a county-level city keeps itself)
         region = Region(province=region.province, city=region.city)
     prefix = place
-    if place == region.district and region.city and region.city != place:
-        prefix = region.city + place
+    if place == region.district and region.city and region.city != place and not place.endswith("市"):
+        prefix = region.city + place  # (a county-level city goes by its own name: 海安市交通运输局)
     return _with_full_name(prefix + org.body, text), region
 
 
@@ -118,12 +123,22 @@ def _known_towns(text: str) -> Counter[str]:
     g = Gazetteer.default()
     found: Counter[str] = Counter()
     for m in re.finditer(r"街道|镇|乡", text):
-        for k in (4, 3, 2):
+        for k in (6, 5, 4, 3, 2):
             name = text[max(0, m.start() - k) : m.end()]
             if len(name) == k + len(m.group(0)) and g.is_town(name):
-                found[name] += 1
+                found[_as_written(text, m.start() - k, name)] += 1
                 break
     return found
+
+
+def _as_written(text: str, start: int, name: str) -> str:
+    """A town's name as the text writes it when that is longer than the gazetteer's: a street named after
+    the gazetteer's was made ("2025年，银杏大街街道…" is not 大街街道), when the longer name opens a clause."""
+    b = start
+    while b > 0 and start - b < 2 and "\u4e00" <= text[b - 1] <= "\u9fa5" and text[b - 1] != "年":
+        b -= 1
+    at_clause = b == 0 or not ("\u4e00" <= text[b - 1] <= "\u9fa5") or text[b - 1] == "年"
+    return text[b:start] + name if b < start and at_clause else name
 
 
 def _speaking_town(opening: str, text: str) -> str | None:
@@ -296,15 +311,39 @@ def _scope_place(opening: str, text: str = "") -> str | None:
     return None
 
 
-_GOVERNMENT_SPEAKS = {"province": re.compile(r"省(?:人民)?政府"), "city": re.compile(r"市(?:人民)?政府")}
+_GOVERNMENT_SPEAKS = {
+    "province": re.compile(r"省(?:人民)?政府"),
+    "city": re.compile(r"市(?:人民)?政府"),
+    "district": re.compile(r"[区县旗](?:人民)?政府"),
+}
+# "在区委、区政府的坚强领导下，…": the government that leads the writer, not the writer
+_LED_BY = re.compile(rf"在{_HAN}[^。，,]{{0,30}}?(?:领导|指导|支持|部署)下")
 
 
 def _speaks_for(region: Region, opening: str) -> bool:
-    """The opening speaks for the whole of the report's place: 全省/我省 of a province-only region, or its
-    government by its level ("现将省政府2022年度法治政府建设情况报告如下", "省政府切实履行…")."""
-    if region.province and not region.city:
-        return bool(_SCOPE["province"].search(opening) or _GOVERNMENT_SPEAKS["province"].search(opening))
+    """The opening speaks for the whole of the report's place: 全省/我省 of a province-only region, or that
+    place's government by its level, outside a "在…领导下" clause ("现将省政府2022年度法治政府建设情况报告如下",
+    "2022年，区政府坚持…" of a district's report)."""
+    voice = _LED_BY.sub("", opening)
+    if region.district:
+        return bool(_GOVERNMENT_SPEAKS["district"].search(voice))
+    if region.city:
+        return bool(_GOVERNMENT_SPEAKS["city"].search(voice))
+    if region.province:
+        return bool(_SCOPE["province"].search(voice) or _GOVERNMENT_SPEAKS["province"].search(voice))
     return False
+
+
+def _city_in_short(province: str, text: str) -> str | None:
+    """The city of a "市X局" that the text names only in short ("海安主城区", "海安至如皋" for 海安市): the city or
+    county-level city of the report's province named most, at least twice and twice as often as any other."""
+    g = Gazetteer.default()
+    cities = [
+        d
+        for d in g.divisions
+        if d.province == province and d.name.endswith("市") and d.level in ("city", "district") and len(d.short) >= 2
+    ]
+    return _dominant(Counter({d.name: text.count(d.short) for d in cities if d.short in text}), min_count=2)
 
 
 def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:
@@ -405,6 +444,10 @@ def synth_title(
     return f"{who}{span}{topic}"
 
 
+# a reading in pinyin after a character, as pages with an accessibility reading mode print it: 清遠(yuǎn)市
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fa5])[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[）)]")
+
+
 def extract_meta(
     raw: RawReport,
     clean: str,
@@ -417,7 +460,7 @@ def extract_meta(
 ) -> ReportMeta:
     published = parse_date(date_text) if date_text else None
     # names are matched in simplified Chinese (a page in traditional characters: 汕頭市龍湖區 → 汕头市龙湖区)
-    simp = [to_simplified(x) if x else x for x in (title_line, clean, breadcrumb, signature)]
+    simp = [_PINYIN.sub("", to_simplified(x)) if x else x for x in (title_line, clean, breadcrumb, signature)]
     issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3])
     if code:
         region = with_coded_division(region, code, " ".join(x for x in simp[:2] if x)[:3000])

@@ -195,17 +195,27 @@ def _find_title(lines: list[Line]) -> int | None:
 
 
 def _title_below(lines: list[Line], i: int) -> int | None:
-    """The index of the "关于…的报告" line that completes a title whose first line (i) names its issuers
-    ("中共海南省委 海南省人民政府")."""
+    """The index of the line that completes a title begun on line i: the "关于…的报告" under a line of its
+    issuers ("中共海南省委 海南省人民政府"), or the short end of a title broken in two ("桐木漯瑶族乡人民政府关于
+    2023年度法治政府建设" over "工作的报告")."""
     from ingest.meta import ISSUERS_LINE
 
-    if not ISSUERS_LINE.match(strip_markup(lines[i].raw).strip()):
-        return None
+    first = strip_markup(lines[i].raw).strip()
     j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].kind != "blank"), None)
     if j is None or lines[j].kind != "content":
         return None
     s = strip_markup(lines[j].raw).strip()
-    return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(s) else None
+    if ISSUERS_LINE.match(first):
+        return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(s) else None
+    broken = (
+        j == i + 1
+        and len(first) <= 60
+        and first[-1:] not in _SENT_FINAL
+        and not _TITLE_WORDS.search(first)
+        and len(s) <= 20
+        and not re.search(r"[，,。；;：:！？!?]", first + s)
+    )
+    return j if broken and _TITLE_WORDS.search(s) else None
 
 
 _FIELD_VALUE = re.compile(r"^[-•·*\s]*(?P<label>[^:：]{1,12}?)\s*[:：]\s*(?P<value>.*?)\s*$")

@@ -451,3 +451,92 @@ def test_he_joining_two_bodies_is_no_county(tmp_path: Path) -> None:
     meta = _meta(tmp_path, "hs.txt", text)
     assert meta.region.district == "霍山县" and meta.region.city == "六安市"
     assert Gazetteer.default().resolve("马鞍山市和县人民政府")["district"] == "和县"  # the county itself stays
+
+
+def test_a_conjunction_before_a_one_character_county_joins_words() -> None:
+    # 和县 is a county of 马鞍山; after a word ("领导和县司法局") 和 is "and", after a place or a comma it is the county
+    g = Gazetteer.default()
+    assert "和县" not in [m.text for m in g.find("在县委的坚强领导和县司法局的指导下推进依法行政")]
+    assert "和县" in [m.text for m in g.find("安徽省和县司法局推进依法行政")]
+    assert "和县" in [m.text for m in g.find("2025年，和县司法局推进依法行政")]
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "district"),
+    [
+        # "湖南省认真落实…委员会": an adverb opens the run after the place, an action and not a body's name
+        (
+            "2025年，湖南省委、省政府坚持依法行政，推进法治政府建设。一是完善机制。湖南省认真落实全面依法治省"
+            "委员会部署，健全工作制度。\n\n一、主要举措\n\n办理复议案件3件。\n",
+            "湖南省人民政府",
+            None,
+        ),
+        # the district's government speaks in the opening ("区政府深入推进…"), the district named below
+        (
+            "2025年，区政府深入推进依法行政，全年办理行政复议案件3件。\n\n一、主要举措\n\n"
+            "芦淞区推行柔性执法，芦淞区获评示范区。\n",
+            "株洲市芦淞区人民政府",
+            "芦淞区",
+        ),
+        # the gazetteer knows a 大街街道, not this newer street: the name opening the clause is the street's own
+        (
+            "2025年，光明大街街道在文峰区委、区政府的领导下，深入推进依法行政。\n\n一、主要举措\n\n调解纠纷3件。\n",
+            "光明大街街道办事处",
+            "文峰区",
+        ),
+        # a reading in pinyin after a character (清遠(yuǎn)市) does not break the name
+        ("2025年，清遠(yuǎn)市教育局堅持依法行政。\n\n一、主要舉措\n\n辦理複議案件3件。\n", "清远市教育局", None),
+    ],
+)
+def test_the_writer_of_a_page(tmp_path: Path, text: str, issuer: str, district: str | None) -> None:
+    meta = _meta(tmp_path, "page.txt", text)
+    assert meta.issuer == issuer
+    assert meta.region.district == district
+
+
+def test_a_district_report_led_by_its_government_is_not_the_governments(tmp_path: Path) -> None:
+    # "在区委、区政府的领导下" names who leads the writer; with no body named the issuer stays unknown
+    text = (
+        "2025年，在区委、区政府的坚强领导下，我们深入推进依法行政。"
+        + "坚持依法决策，规范执法行为。" * 20
+        + "\n\n一、主要举措\n\n芦淞区推行柔性执法，芦淞区获评示范区。\n"
+    )
+    meta = _meta(tmp_path, "ls2.txt", text)
+    assert meta.issuer is None
+    assert meta.region.district == "芦淞区"
+    assert "未知" not in meta.title
+
+
+def test_a_city_bureau_named_by_its_level_after_a_verb_is_the_citys(tmp_path: Path) -> None:
+    # "现将市人社局…": 将 cannot end a place's name; the address names a district, the bureau is the city's
+    text = (
+        "现将市人社局2025年法治政府建设情况报告如下。如有疑问，请与市人社局法规处联系（地址：天津市河西区友谊路2号）。\n\n"
+        "一、工作开展情况\n\n办理复议案件3件。\n"
+    )
+    meta = _meta(tmp_path, "tj.txt", text)
+    assert meta.issuer is not None and bureau_kind(meta.issuer) == "人力资源和社会保障局"
+    assert (meta.region.city, meta.region.district) == ("天津市", None)
+
+
+def test_a_bureau_of_a_city_named_only_in_short_is_that_citys(tmp_path: Path) -> None:
+    # "市交通运输局" of a county-level city the text names only as 海安: never the province's bureau
+    text = (
+        "2025年，市交通运输局坚持依法行政，落实江苏省交通运输厅的部署。\n\n一、主要举措\n\n"
+        "开通海安至如皋公交专线，海安主城区公交全覆盖，海安高铁站接驳线路优化。\n"
+    )
+    meta = _meta(tmp_path, "ha.txt", text)
+    assert meta.issuer == "海安市交通运输局"
+    assert (meta.region.province, meta.region.city, meta.region.district) == ("江苏省", "南通市", "海安市")
+    no_city = _meta(tmp_path, "js.txt", text.replace("海安", "沿线"))
+    assert no_city.issuer is None or not no_city.issuer.startswith("江苏省")
+
+
+def test_a_title_broken_over_two_lines_is_one_title(tmp_path: Path) -> None:
+    text = (
+        "桐木漯瑶族乡人民政府关于2025年度法治政府建设\n工作的报告\n\n"
+        "2025年，在县委、县政府的领导下，全乡深入推进依法行政。\n\n一、主要举措\n\n调解纠纷3件。\n"
+    )
+    meta = _meta(tmp_path, "tm.txt", text)
+    assert meta.title == "桐木漯瑶族乡人民政府关于2025年度法治政府建设工作的报告"
+    assert meta.issuer == "宁远县桐木漯瑶族乡人民政府"  # an ethnic township, the only one of its name
+    assert (meta.region.city, meta.region.district) == ("永州市", "宁远县")
