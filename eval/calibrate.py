@@ -1,10 +1,11 @@
-"""Fit the answer-or-refuse gate on the tuning set: `python -m eval calibrate [--index DIR] [--write]`.
+"""Fit the answer-or-refuse gate on the tuning set: `python -m eval calibrate [--set tune --set dev] [--write]`.
 
 Every sentence the extractive answerer weighs as an answer is a row: its features (see `bot.decision`) and a
 label, 1 when the item is answerable and the sentence overlaps the item's gold evidence, else 0. A logistic
 regression over the rows gives the weights; the threshold is the one with the best row accuracy. The
-calibration table compares predicted with observed rates by band. Only the tuning set is used: the
-reworded and held-out sets then show whether the gate holds on questions it never saw.
+calibration table compares predicted with observed rates by band. Only the tuning set is used, or the tuning
+and dev sets with `--set` (both are open to study): the reworded and held-out sets then show whether the gate
+holds on questions it never saw.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from eval.records import Span
 from eval.sets import SETS, load_set
 
 
-def collect(index: Path | None, reports: Path) -> tuple[list[list[float]], list[int]]:
-    """(features, label) of every sentence weighed on the tuning set."""
+def collect(
+    index: Path | None, reports: Path, sets: tuple[str, ...] = ("tune",)
+) -> tuple[list[list[float]], list[int]]:
+    """(features, label) of every sentence weighed on the given sets (the tuning set by default)."""
     from bot.extractive import Piece
     from bot.pipeline import ReportQA
 
@@ -34,7 +37,8 @@ def collect(index: Path | None, reports: Path) -> tuple[list[list[float]], list[
     data = qa.index.get()
     xs: list[list[float]] = []
     ys: list[int] = []
-    for item in load_set(SETS["tune"], reports):
+    items = [it for name in sets for it in load_set(SETS[name], reports)]
+    for item in items:
         qa.extractive.trace = []
         history = [HistoryTurn(role=r, content=c) for r, c in item.history]  # type: ignore[arg-type]
         qa.ask(item.question, history)
@@ -65,13 +69,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--index", type=Path, help="index folder (default: REPORTQA_INDEX_DIR or .data/index)")
     ap.add_argument("--reports", type=Path, default=Path("data/reports"))
     ap.add_argument("--write", action="store_true", help=f"write the fitted gate to {GATE_FILE}")
+    ap.add_argument("--set", action="append", choices=["tune", "dev"], help="fit on these sets (default: tune)")
     args = ap.parse_args(argv)
-    xs, ys = collect(args.index, args.reports)
+    sets = tuple(args.set or ["tune"])
+    xs, ys = collect(args.index, args.reports, sets)
     weights, bias = fit(xs, ys)
     gate0 = AnswerGate(tuple(weights), bias, 0.5)
     probs = [gate0.probability(x) for x in xs]
     threshold = best_threshold(probs, ys)
-    gate = AnswerGate(tuple(weights), bias, threshold, fitted_on=f"tune set, {len(ys)} sentences, {sum(ys)} answers")
+    fitted_on = f"{'+'.join(sets)}, {len(ys)} sentences, {sum(ys)} answers"
+    gate = AnswerGate(tuple(weights), bias, threshold, fitted_on=fitted_on)
     acc = sum((p >= threshold) == bool(y) for p, y in zip(probs, ys, strict=True)) / len(ys)
     print(f"{len(ys)} sentences ({sum(ys)} that answer); threshold {threshold}; row accuracy {acc:.3f}")
     print(
