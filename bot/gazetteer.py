@@ -179,6 +179,10 @@ class Gazetteer:
             short = d.short
             if len(short) >= 2 and short != d.name and not short.endswith(("区", "开发", "高新")):
                 self._short.setdefault(short, []).append(d)
+        for d in self.divisions:
+            # an autonomous prefecture goes by its name and 州 in official writing too (昌吉州, 恩施州)
+            if d.name.endswith("自治州") and len(d.short) >= 2 and d.short + "州" not in self._full:
+                self._full[d.short + "州"] = [d]
         self._max = max(len(n) for n in self._full) if self._full else 0
 
     @classmethod
@@ -319,6 +323,13 @@ class Gazetteer:
         area = named_area(text)
         if area and not region["district"]:
             region["district"] = area
+            parent = area_parent(text)
+            parents = self.lookup(parent) if parent else []
+            parents = [d for d in parents if d.city] or parents  # (天津市: the city, not only the province)
+            above = {(d.province, d.city) for d in parents}
+            if len(above) == 1:  # the area's city and province: those of the place written with it
+                province, city = above.pop()
+                _merge(region, {"province": province, "city": city})
         return region
 
     def _names_for(self, *names: str | None) -> set[str]:
@@ -412,11 +423,9 @@ def named_areas(text: str, *, first_only: bool = False) -> list[str]:
         before = text[max(0, m.start() - 8) : m.start()]
         place = _place_ending(g, before)
         if m.group(1) in _NAMED_BY_STEM:
-            stem = before[-2:]
-            if len(stem) == 2 and _HAN2.match(stem) and not _AREA_NOT_NAME.search(stem) and stem[-1] not in "省市区县":
-                name = stem + m.group(1)
-                if not g.is_division(name) and not _is_verb_stem(stem):
-                    out.append(name)
+            stem = _area_stem(g, before, m.group(1))
+            if stem:
+                out.append(stem + m.group(1))
         else:
             # "天津经济技术开发区", "成都高新技术产业开发区": a place, a descriptor, the suffix
             desc = _ZONE_DESCRIPTOR.search(before)
@@ -426,6 +435,48 @@ def named_areas(text: str, *, first_only: bool = False) -> list[str]:
         if first_only and out:
             break
     return [_written_out(a) for a in out]
+
+
+def _area_stem(g: Gazetteer, before: str, suffix: str) -> str | None:
+    """The name before a 新区 (综保区…): its two characters ("两江"), or three when they alone stand between a
+    clause's start or a place and the suffix ("，滨海湾新区", "东莞滨海湾新区")."""
+    three = before[-3:]
+    start = len(before) - 3
+    if (
+        len(three) == 3
+        and _HAN3.match(three)
+        and three[0] not in "省市区县州的在和与"
+        and (start == 0 or not _HAN1.match(before[start - 1]) or _place_ending(g, before[:start]))
+        and _stem_ok(g, three, suffix)
+        and not g.lookup(three[1:])
+    ):
+        return three
+    stem = before[-2:]
+    return stem if len(stem) == 2 and _HAN2.match(stem) and _stem_ok(g, stem, suffix) else None
+
+
+def _stem_ok(g: Gazetteer, stem: str, suffix: str) -> bool:
+    return (
+        not _AREA_NOT_NAME.search(stem)
+        and stem[-1] not in "省市区县"
+        and not g.is_division(stem + suffix)
+        and not _is_verb_stem(stem)
+    )
+
+
+def area_parent(text: str) -> str | None:
+    """The place a named area is written with, before it or opening its name: 东莞 of "东莞滨海湾新区", 天津 of
+    "天津经济技术开发区"; None when its name stands alone."""
+    area = named_area(text)
+    if not area:
+        return None
+    g = Gazetteer.default()
+    at = text.find(area)
+    for k in range(min(len(area) - 2, 8), 1, -1):
+        # (a city or province opening the name: the 滨海 of 滨海湾新区 is no county of it)
+        if any(d.level != "district" for d in g.lookup(area[:k])):
+            return area[:k]
+    return _place_ending(g, text[max(0, at - 8) : at]) if at > 0 else None
 
 
 def _written_out(area: str) -> str:
@@ -458,4 +509,6 @@ _ZONE_ABBREVIATIONS = {"综保区": "综合保税区"}
 _AREA_SUFFIX = re.compile(r"(综合保税区|综保区|保税区|自贸区|高新区|经开区|开发区|新区)")
 # areas named by the two characters before the suffix (两江新区, 东疆综保区); the others by the place before them
 _NAMED_BY_STEM = frozenset({"新区", "综合保税区", "综保区", "保税区", "自贸区"})
+_HAN1 = re.compile(r"^[\u4e00-\u9fa5]$")
 _HAN2 = re.compile(r"^[\u4e00-\u9fa5]{2}$")
+_HAN3 = re.compile(r"^[\u4e00-\u9fa5]{3}$")

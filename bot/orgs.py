@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis import tagged, word_ends_at
+from bot.analysis import tagged, word_at, word_ends_at
 from bot.gazetteer import Gazetteer, named_area
 
 BODY_SUFFIX = r"(?:人民政府|委员会|管委会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
@@ -26,9 +26,9 @@ _NOT_IN_NAME = re.compile(
     r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治|和[省市区县]"
 )
 # a level-prefixed body starts a word: after a non-Han character, or after a preposition or verb of handing
-# over that cannot end a place's name ("现将市人社局…", "由区司法局…")
+# over that cannot end a place's name, or after a year ("现将市人社局…", "由区司法局…", "2022年区人力社保局…")
 _LEVEL_ORG = re.compile(
-    rf"(?:(?<![\u4e00-\u9fa5])|(?<=[将把由对向经据]))([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})"
+    rf"(?:(?<![\u4e00-\u9fa5])|(?<=[将把由对向经据年]))([省市区县])([\u4e00-\u9fa5]{{1,14}}?{BODY_SUFFIX})"
 )
 _SELF = re.compile(r"[我本](局|厅|委|队|办|中心|院|署|支队|大队)")
 # party committees: they lead the government or bureau that writes a report, they are not its writer
@@ -137,6 +137,9 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
             k += 1
             end = matches[k].end
         body = _body_at(text, end)
+        doubled = body and len(body) > 2 and body[0] == text[end - 1] and body[0] in "省市区县"
+        if doubled and word_at(body or "", 0) == (body or "")[0]:
+            body = (body or "")[1:]  # the level written twice ("元谋县县卫生健康局"), not 市场 of "北京市市场监管局"
         if body and (titles or not _inside_title_marks(text, first.start)):
             out.append(Org(text[first.start : end] + body, body, text[first.start : end], None, first.start))
         k += 1
@@ -162,8 +165,16 @@ _TOWN_TITLE = re.compile(rf"^({TOWN_NAME})(?:{_TOWN_BODY}|办)?(?=\d|关于|[（
 
 
 def town_of_title(title: str) -> str | None:
-    """The town or street a title opens with ("下洋镇"), when the title names no other body first."""
-    m = _TOWN_TITLE.match(title.strip())
+    """The town or street a title opens with ("下洋镇", "海东市乐都区共和乡"), when the title names no other body
+    first."""
+    title = title.strip()
+    places = Gazetteer.default().find(title)
+    at = 0
+    for p in places:  # (the places the title opens with: its county and city)
+        if p.start != at:
+            break
+        at = p.end
+    m = _TOWN_TITLE.match(title[at:])
     return m.group(1) if m else None
 
 

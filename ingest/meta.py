@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.analysis import to_simplified
 from bot.gazetteer import Gazetteer, named_areas
-from bot.orgs import bureau_kind, first_org, orgs, town_body, town_of_title
+from bot.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.places import stem as stem_of
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
@@ -53,7 +53,12 @@ def _region_of(words: str, context: str) -> Region:
 
 
 def find_issuer(
-    title: str | None, text: str, *, breadcrumb: str | None = None, signature: str | None = None
+    title: str | None,
+    text: str,
+    *,
+    breadcrumb: str | None = None,
+    signature: str | None = None,
+    poster: str | None = None,
 ) -> tuple[str | None, Region]:
     """The body that wrote the report and its region, from the title, signature, breadcrumb and opening.
 
@@ -75,12 +80,18 @@ def find_issuer(
         org = first_org(src or "", prefixed_only=True)
         if org:
             return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
-    org = first_org(opening) or first_org(breadcrumb or "", prefixed_only=True)
+    # a title naming its body by level ("2022年区人力社保局…年度报告") says who wrote it before the opening does
+    titled = first_org(title or "")
+    org = (titled if titled and titled.level else None) or first_org(opening)
+    org = org or first_org(breadcrumb or "", prefixed_only=True)
     region = _head_region(title, breadcrumb, opening, text, level=org.level if org else None)
     if org is None:
         return _government_of(region, title, opening), region
     if org.prefixed:
         return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
+    posted = _posted_as(org, poster)
+    if posted:  # "市水务局…" on a page its date line says "武汉市水务局" posted: the poster, by its full name
+        return posted.name, _region_of(posted.name, head + text[:3000])
     if org.name[:1] in "我本":
         return _self_named(org.body, region, text), region
     # a body prefixed by its level alone belongs to the report's place of that level: "市交通运输局" is no
@@ -105,9 +116,27 @@ def find_issuer(
     return _with_full_name(prefix + org.body, text), region
 
 
-# a title naming two bodies before 关于 ("中共长春市委 长春市人民政府关于2021年度…的报告"): a joint report
+def _posted_as(org: Org, poster: str | None) -> Org | None:
+    """The page's poster (its date line's 来源 or the name after a bar), when it names with its place the body
+    that the report names only by level or as 我局: the same kind of body."""
+    posted = first_org(poster or "", prefixed_only=True)
+    if posted is None:
+        return None
+    if org.name[:1] in "我本":
+        return posted if posted.body.endswith(org.body) else None
+    return posted if bureau_kind(posted.name) == bureau_kind(org.name) else None
+
+
+# the body that posted a page, on its date line: "来源:武汉市水务局", "2026-01-20 17:01 | 武汉市水务局"
+_POSTER = re.compile(
+    r"(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*([\u4e00-\u9fa5]{2,30})|[|｜]\s*([\u4e00-\u9fa5]{2,30})\s*$"
+)
+
+
+# a title naming two bodies before 关于 or the year ("中共长春市委 长春市人民政府关于2021年度…的报告",
+# "中共白城市委 白城市人民政府2022年度…报告"): a joint report
 _BODY_NAME = r"(?:中共)?[\u4e00-\u9fa5]{2,20}?(?:委员会|委|人民政府|政府|局|厅|办公室)"
-_JOINT_TITLE = re.compile(rf"^({_BODY_NAME}(?:[\s、]+{_BODY_NAME})+)\s*关于")
+_JOINT_TITLE = re.compile(rf"^({_BODY_NAME}(?:[\s、]+{_BODY_NAME})+)\s*(?:关于|(?=(?:19|20)\d{{2}}\s*年))")
 ISSUERS_LINE = re.compile(rf"^{_BODY_NAME}(?:[\s、]+{_BODY_NAME})*$")
 """A line of issuing bodies only, the first line of a two-line title ("中共海南省委 海南省人民政府")."""
 
@@ -137,7 +166,7 @@ def _as_written(text: str, start: int, name: str) -> str:
     b = start
     while b > 0 and start - b < 2 and "\u4e00" <= text[b - 1] <= "\u9fa5" and text[b - 1] != "年":
         b -= 1
-    at_clause = b == 0 or not ("\u4e00" <= text[b - 1] <= "\u9fa5") or text[b - 1] == "年"
+    at_clause = b == 0 or text[b - 1] in "\n，,。；;、 年"
     return text[b:start] + name if b < start and at_clause else name
 
 
@@ -193,6 +222,8 @@ def _government_of(region: Region, title: str | None, opening: str) -> str | Non
     named_area = bool(region.district) and not Gazetteer.default().is_division(region.district or "")
     suffix = "管理委员会" if named_area else "人民政府"
     prefix = region.city if region.district and region.city and region.city != region.district else ""
+    if prefix and place.startswith(stem_of(prefix)):
+        prefix = ""  # "天津经济技术开发区" names its city itself
     return f"{prefix}{place}{suffix}"
 
 
@@ -461,7 +492,9 @@ def extract_meta(
     published = parse_date(date_text) if date_text else None
     # names are matched in simplified Chinese (a page in traditional characters: 汕頭市龍湖區 → 汕头市龙湖区)
     simp = [_PINYIN.sub("", to_simplified(x)) if x else x for x in (title_line, clean, breadcrumb, signature)]
-    issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3])
+    posted = _POSTER.search(to_simplified(date_text)) if date_text else None
+    poster = (posted.group(1) or posted.group(2)) if posted else None
+    issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3], poster=poster)
     if code:
         region = with_coded_division(region, code, " ".join(x for x in simp[:2] if x)[:3000])
     years = find_years(title_line, breadcrumb, clean, published)

@@ -42,8 +42,11 @@ _BOILERPLATE = [
         r"^(上一篇|下一篇|相关链接|相关阅读|相关文章|责任编辑|编辑|来源|信息来源|浏览次数|阅读次数|点击数|访问量)\s*[:：]"
     ),
     re.compile(r"版权所有|ICP备|网站标识码|主办单位\s*[:：]|承办单位\s*[:：]|政府网站找错|网站地图"),
-    # the site's banner: its reading options, and today's date beside the site name ("…人民政府 2019年12月3日星期二")
-    re.compile(r"无障碍|简体\s*[|｜]?\s*繁体|繁体\s*[|｜]?\s*简体|\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]"),
+    # the site's banner: its reading options, and today's date beside the site name ("…人民政府 2019年12月3日星期二",
+    # "今天是:2024年1月1日")
+    re.compile(
+        r"无障碍|简体\s*[|｜]?\s*繁体|繁体\s*[|｜]?\s*简体|\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]|^今天是\s*[:：]?"
+    ),
 ]
 # a line of the page's fields that dates it: "来源:静海区人民政府办公室 发布时间:2024-03-28 09:18"
 _FIELDS_WITH_DATE = re.compile(
@@ -55,7 +58,8 @@ _DATE_LINE = re.compile(
     r"(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{1,2})\.(\d{1,2})\.(\d{4}))"
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
     # the page's own fields after the date ("来源:区司法局 责任编辑:… 浏览量:1"): who posted the page, not its writer
-    r"(?:\s*(?:来源|信息来源|作者|责任编辑|编辑|发布机构|发布单位|浏览次数|浏览量|阅读次数|点击数|访问量|字号)\s*[:：].*)?\s*$"
+    r"(?:\s*(?:来源|信息来源|作者|责任编辑|编辑|发布机构|发布单位|浏览次数|浏览量|阅读次数|点击数|访问量|字号)\s*[:：].*"
+    r"|\s*[|｜]\s*[\u4e00-\u9fa5]{2,30})?\s*$"  # ("2026-01-20 17:01 | 武汉市水务局": the poster after a bar)
 )
 # a field of the page's head, above its title: "- 索 引 号:370402/2022-00029", "• 发布机构:区人民政府办公室"
 _PAGE_FIELD = re.compile(
@@ -65,6 +69,8 @@ _PAGE_FIELD = re.compile(
 )
 _SENT_FINAL = '。！？；!?;…”"’」』）)】:：'
 _TITLE_WORDS = re.compile(r"(报告|总结|情况|通报|公告|要点|计划|方案|纲要|意见|说明|汇报)$")
+# a paragraph broken by a blank line goes on in the next line only from a line this long (a wrapped line)
+_WRAPPED_MIN = 20
 _MD_PREFIX = re.compile(r"^\s*#{1,6}\s*")
 
 
@@ -186,12 +192,28 @@ def _find_title(lines: list[Line]) -> int | None:
             continue  # (a field "标 题:…报告" too: the title line is the one below the fields)
         if ln.kind == "heading" and ln.rank == UNNUMBERED_HEADING_RANK:
             return i
-        if ln.kind == "content" and len(s) <= 60 and s[-1] not in _SENT_FINAL and _TITLE_WORDS.search(s):
+        if ln.kind == "content" and len(s) <= 60 and s[-1] not in _SENT_FINAL and _TITLE_WORDS.search(normalize(s)):
             return i
         if ln.kind == "content" and _title_below(lines, i) is not None:
             return i  # "中共海南省委 海南省人民政府" above "关于2022年法治政府建设情况的报告": one title
+        if ln.kind == "content" and _site_name_above_title(lines, i):
+            continue  # "定海区人民政府" (the site) above "2022年区人力社保局…年度报告": the title is below
         return None
     return None
+
+
+def _site_name_above_title(lines: list[Line], i: int) -> bool:
+    """A line naming only a body, right above a line that reads as a title but is no 关于… continuation."""
+    from ingest.meta import ISSUERS_LINE
+
+    if not ISSUERS_LINE.match(strip_markup(lines[i].raw).strip()):
+        return False
+    j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].kind != "blank"), None)
+    if j is None or lines[j].kind != "content":
+        return False
+    s = strip_markup(lines[j].raw).strip()
+    s = normalize(s)
+    return len(s) <= 60 and s[-1:] not in _SENT_FINAL and bool(_TITLE_WORDS.search(s)) and not s.startswith("关于")
 
 
 def _title_below(lines: list[Line], i: int) -> int | None:
@@ -206,16 +228,16 @@ def _title_below(lines: list[Line], i: int) -> int | None:
         return None
     s = strip_markup(lines[j].raw).strip()
     if ISSUERS_LINE.match(first):
-        return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(s) else None
+        return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(normalize(s)) else None
     broken = (
         j == i + 1
         and len(first) <= 60
         and first[-1:] not in _SENT_FINAL
-        and not _TITLE_WORDS.search(first)
+        and not _TITLE_WORDS.search(normalize(first))
         and len(s) <= 20
         and not re.search(r"[，,。；;：:！？!?]", first + s)
     )
-    return j if broken and _TITLE_WORDS.search(s) else None
+    return j if broken and _TITLE_WORDS.search(normalize(s)) else None
 
 
 _FIELD_VALUE = re.compile(r"^[-•·*\s]*(?P<label>[^:：]{1,12}?)\s*[:：]\s*(?P<value>.*?)\s*$")
@@ -360,6 +382,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
                 and (prev.kind == "content" or prev.is_paragraph)
                 and text[prev.keep[-1][1] - 1] not in _SENT_FINAL
                 and ln.start > prev.end + (2 if text.startswith("\r\n", prev.end) else 1)  # blank line between
+                and prev.end - prev.start >= _WRAPPED_MIN  # (a short line is a line of its own: "武汉市水务局")
             )
             if not joined:
                 nl = prev.end if text[prev.end] == "\n" else prev.end + 1

@@ -540,3 +540,79 @@ def test_a_title_broken_over_two_lines_is_one_title(tmp_path: Path) -> None:
     assert meta.title == "桐木漯瑶族乡人民政府关于2025年度法治政府建设工作的报告"
     assert meta.issuer == "宁远县桐木漯瑶族乡人民政府"  # an ethnic township, the only one of its name
     assert (meta.region.city, meta.region.district) == ("永州市", "宁远县")
+
+
+@pytest.mark.parametrize(
+    ("text", "issuer", "region"),
+    [
+        # a new area of three characters, written alone: its own district-level region, by its committee
+        (
+            "2025年，翠屏湾新区坚持依法行政，推进法治政府建设。\n\n一、主要举措\n\n办理复议案件3件。\n",
+            "翠屏湾新区管理委员会",
+            (None, None, "翠屏湾新区"),
+        ),
+        # written with its city: the city and province are the city's
+        (
+            "东莞翠屏湾新区2025年法治政府建设年度报告\n\n2025年，新区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+            "东莞市翠屏湾新区管理委员会",
+            ("广东省", "东莞市", "翠屏湾新区"),
+        ),
+        # a zone whose name opens with its city's: the city, and the city not written twice in the issuer
+        (
+            "2025年北京经济技术开发区法治政府建设情况报告\n\n2025年，北京经济技术开发区管理委员会坚持依法行政。\n\n"
+            "一、主要举措\n\n办案3件。\n",
+            "北京经济技术开发区管理委员会",
+            ("北京市", "北京市", "北京经济技术开发区"),
+        ),
+        # two bodies before the year in the title: a joint report
+        (
+            "中共株洲市委 株洲市人民政府2025年度法治政府建设工作报告\n\n2025年，株洲市坚持依法行政。\n\n"
+            "一、主要举措\n\n办案3件。\n",
+            "中共株洲市委 株洲市人民政府",
+            ("湖南省", "株洲市", None),
+        ),
+        # today's date banner is no title; the page's poster after a bar names "市水务局" in full
+        (
+            "今天是:\n\n2026-01-20 17:01 | 株洲市水务局\n\n市水务局2025年度法治政府建设情况报告\n\n"
+            "2025年，我局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+            "株洲市水务局",
+            ("湖南省", "株洲市", None),
+        ),
+        # the site's name on a line above the title: the title's 区司法局 is the writer, at the site's place
+        (
+            "芦淞区人民政府\n2025年区司法局政府信息公开工作年度报告\n\n一、总体情况\n\n2025年，主动公开信息3条。\n",
+            "株洲市芦淞区司法局",
+            ("湖南省", "株洲市", "芦淞区"),
+        ),
+        # the level written twice (芦淞区区司法局) is one body; "北京市市场监督管理局" keeps its 市场
+        (
+            "2025年，芦淞区区司法局坚持依法行政，推进法治政府建设。\n\n一、主要举措\n\n办案3件。\n",
+            "芦淞区司法局",
+            ("湖南省", "株洲市", "芦淞区"),
+        ),
+        (
+            "2025年，北京市市场监督管理局坚持依法行政，推进法治政府建设。\n\n一、主要举措\n\n办案3件。\n",
+            "北京市市场监督管理局",
+            ("北京市", "北京市", None),
+        ),
+        # a title opening with its city and county before the street
+        (
+            "株洲市芦淞区枫溪街道2025年度法治政府建设 工作报告\n\n2025年，在区委的领导下，街道坚持依法行政。\n\n"
+            "一、主要举措\n\n调解纠纷3件。\n",
+            "芦淞区枫溪街道办事处",
+            ("湖南省", "株洲市", "芦淞区"),
+        ),
+    ],
+)
+def test_the_writer_and_place_of_a_page(
+    tmp_path: Path, text: str, issuer: str, region: tuple[str | None, str | None, str | None]
+) -> None:
+    meta = _meta(tmp_path, "page.txt", text)
+    assert meta.issuer == issuer
+    assert (meta.region.province, meta.region.city, meta.region.district) == region
+
+
+def test_an_autonomous_prefecture_goes_by_its_name_and_zhou() -> None:
+    g = Gazetteer.default()
+    assert g.resolve("昌吉州人民政府")["city"] == "昌吉回族自治州"
+    assert bureau_kind("昌吉州人民政府") == bureau_kind("昌吉回族自治州人民政府")
