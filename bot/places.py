@@ -20,7 +20,10 @@ def stem(name: str) -> str:
 def mentions(text: str, *, short_names: bool = False) -> list[str]:
     """Every place named in `text` by its official name (or also its short name), in order, without repeats."""
     out: list[str] = []
-    for m in Gazetteer.default().find(text, short_names=short_names):
+    # read with short names even when only official ones are wanted: "信阳新县" is 信阳's 新县, not 阳新县
+    for m in Gazetteer.default().find(text, short_names=True):
+        if m.short and not short_names:
+            continue
         name = m.candidates[0].name if m.short else m.text
         if name not in out:
             out.append(name)

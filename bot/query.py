@@ -293,8 +293,8 @@ class QueryParser:
         present = [(a, c) for a, c in self._alias if a in text]  # (a plain test first: thousands of aliases)
         spans = [(m.start(), m.end(), c) for a, c in present for m in re.finditer(re.escape(a), text)]
         g = Gazetteer.default()
-        longer = [(m.start, m.end) for m in g.find(text)] + [(s, e) for s, e, _ in spans]
         chain = g.find(text, short_names=True)
+        longer = [(m.start, m.end) for m in chain if not m.short] + [(s, e) for s, e, _ in spans]
         out: list[_NamedPlace] = []
         for s, e, canon in spans:
             # inside a longer name: "吉林" of 吉林省, "白云" of 白云山 (if the gazetteer or catalogue has it)

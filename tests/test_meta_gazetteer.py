@@ -344,6 +344,15 @@ def test_a_place_named_inside_a_longer_name_or_under_another_city_is_not_the_cat
     assert parser.parse("南京市鼓楼区2022年办了多少件复议案件？").report_ids == []
 
 
+def test_a_county_named_after_its_city_in_short_is_read_with_the_city() -> None:
+    # "信阳新县" is 信阳's 新县, not the 阳新县 of Hubei that its middle characters spell
+    assert mentions("信阳新县政府2022年开了几次常务会议？") == ["新县"]
+    parser = _catalog_of(("xx", "新县人民政府", "河南省", "信阳市", "新县", 2022))
+    query = parser.parse("信阳新县政府2022年开了几次常务会议？")
+    assert query.report_ids == ["xx"]
+    assert query.unknown_regions == []
+
+
 def test_a_body_named_with_its_place_picks_that_bodys_report() -> None:
     parser = _catalog_of(
         ("gov", "上饶市人民政府", "江西省", "上饶市", None, 2022),
