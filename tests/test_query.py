@@ -202,3 +202,22 @@ def test_a_year_named_without_a_place_asks_the_reports_of_that_year(
 )
 def test_money_counted_asks_an_amount(question: str, qtype: str) -> None:
     assert classify(question)[0] == qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("建了多少个服务站？", "全区建成120余个服务站。", True),  # "more than" written inside the unit
+        ("有多少家企业参加？", "共有30多家企业参加。", True),
+        ("有多少家企业参加？", "共有30多名群众参加。", False),  # another unit, 多 or not
+        ("每年花多少钱？", "法律援助经费每年300万元。", True),  # the frequency the question asks
+        ("花了多少钱？", "法律援助经费每年300万元。", False),  # a yearly rate is no sum spent
+    ],
+)
+def test_a_number_answers_with_more_than_and_asked_frequencies(question: str, sentence: str, answers: bool) -> None:
+    from bot.extractive.facts import numbers_in, type_ok
+
+    q = QueryParser([]).parse(question)
+    assert type_ok(q, sentence, set()) is answers
+    if "余" in sentence or "多" in sentence:
+        assert any(unit[0] in "余多" for _n, unit, _a, _b in numbers_in(sentence))

@@ -90,3 +90,17 @@ def test_ingest_writes_the_postings_and_an_index_without_them_still_answers(
     after = old.ask(question)
     assert after.answer == before.answer
     assert after.citations == before.citations
+
+
+def test_the_body_a_question_names_as_writer_is_an_entity_not_an_asked_term() -> None:
+    from types import SimpleNamespace
+
+    from bot.extractive.terms import entity_words
+    from bot.query import QueryParser
+
+    data = SimpleNamespace(reports={})
+    q = QueryParser([]).parse("乐山市交通运输局2023年办了多少件行政复议？")
+    assert "乐山市交通运输局" in entity_words(q, data)  # type: ignore[arg-type]
+    # a body that is not a writer's kind (a school, a firm) stays an asked thing
+    q = QueryParser([]).parse("乐山市第一中学有多少名学生？")
+    assert not any(e.endswith("中学") for e in entity_words(q, data))  # type: ignore[arg-type]

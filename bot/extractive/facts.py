@@ -32,12 +32,9 @@ _UNIT_GROUPS: list[frozenset[str]] = [
     frozenset("学时 小时 课时".split()),
 ]
 # a number and its unit: any measure word of bot.numerals, so 则, 年, 号 and 分 count as units too
-_UNITS = sorted(
-    {"%", "万元", "亿元", "万人次", "万余", "万", *(f"余{m}" for m in "件户人家名场次项"), *MEASURES},
-    key=len,
-    reverse=True,
-)
-_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, _UNITS)) + r")?")
+_UNITS = sorted({"%", "万元", "亿元", "万人次", "万余", "万", *MEASURES}, key=len, reverse=True)
+# a number and its unit, "more than" written between them as part of the unit: 120余个, 30多家
+_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:余|多)?(?:" + "|".join(map(re.escape, _UNITS)) + r"))?")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
 _CN_NUM = re.compile(
     r"(?<![一二三四五六七八九十两第])([二三四五六七八九十两]|[一二三四五六七八九十]{2,3})\s*(步|项|站|条|类|种|级|大|批|轮|方面)"
@@ -83,7 +80,7 @@ def unit_ok(unit: str, asked: str | None) -> bool:
     """Whether a number's unit answers a question asking for `asked` (件 accepts 宗 and 件次)."""
     if not asked:
         return bool(unit)
-    u = unit.removeprefix("余").removeprefix("万") or unit
+    u = unit.removeprefix("余").removeprefix("多").removeprefix("万") or unit
     return any(asked in g and (u in g or unit in g) for g in _UNIT_GROUPS) or u == asked
 
 
@@ -151,13 +148,15 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     for num, unit, a, _b in numbers_in(sent):
         if num in q_numbers or any(da <= a < db for da, db in dates):
             continue  # (a day of a date, "9月23日", is a date, not a count of days)
-        if _EVERY.search(sent, max(0, a - 3), a):
-            continue  # "每一件", "每月5日": a frequency or a rule, not how many there were
+        every = _EVERY.search(sent, max(0, a - 3), a)
+        if every and every.group(0).strip() not in query.focus:
+            continue  # "每一件", "每月5日": a frequency or a rule, not how many there were (unless asked: 每年花多少)
         if not sent[a].isdigit() and not query.unit:
             continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
-        if qt == "percent" and unit == "%":
+        bare = unit.removeprefix("余").removeprefix("多")  # ("300余万元": more than 300万元)
+        if qt == "percent" and bare == "%":
             return True
-        if qt == "amount" and unit in ("万元", "亿元", "元", "万"):
+        if qt == "amount" and bare in ("万元", "亿元", "元", "万"):
             return True
         if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
             return True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot import places
 from bot.analysis import STOPWORDS, normalize, words
 from bot.lexicon import SYNONYMS
+from bot.orgs import first_org
 from bot.query import Query
 from bot.store.termindex import NgramIndex
 
@@ -101,6 +102,9 @@ def entity_words(query: Query, data: IndexData) -> list[str]:
         if m.issuer:
             ent.append(m.issuer)
     ent += query.regions + query.unknown_regions
+    writer = first_org(query.question, prefixed_only=True)
+    if writer and re.search(r"(?:局|厅|委员会|人民政府|政府|管委会|办事处)$", writer.name):
+        ent.append(writer.name)  # the body the question names as the report's writer ("乐山市交通运输局…")
     return ent
 
 
