@@ -39,6 +39,8 @@ _LIST = re.compile(
     r"哪些|哪几|有什么|有啥|包括|包含|列举|几个方面|几条|哪五|哪三|哪四|哪两|都有|都公开|干什么|做哪|哪几件"
 )
 _COUNT = re.compile(r"多少|几[件次家个人项场名宗部条期位户天月年]|几$|几？|数量|总数|一共|共计|合计")
+# the numbers themselves asked for ("有啥数字", "哪些数据"): a count, not a list of things
+_NUMBERS_ASKED = re.compile(r"(?:什么|啥|哪些|具体)(?:数字|数据)")
 _PERCENT = re.compile(r"比例|比率|百分|占比|率|%|多高")
 # (the last alternative: what 多少 counts is money, with no measure word between)
 _AMOUNT = re.compile(
@@ -113,9 +115,9 @@ def classify(q: str) -> tuple[QType, str | None]:
         return "percent", unit
     if _AMOUNT.search(qn) and _COUNT.search(qn):
         return "amount", unit
-    if re.search(r"哪些|哪几|哪[两三四五六七八九十\d]", qn):
+    if re.search(r"哪些|哪几|哪[两三四五六七八九十\d]", qn) and not _NUMBERS_ASKED.search(qn):
         return "list", unit
-    if _COUNT.search(qn):
+    if _COUNT.search(qn) or _NUMBERS_ASKED.search(qn):
         return "count", unit
     if re.search(r"吗[？?]*$", qn) and not re.search(r"什么|啥|哪", qn):
         return "yesno", unit  # a closing 吗 asks yes or no ("两个区都有…吗"), whatever else the words suggest

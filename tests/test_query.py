@@ -221,3 +221,15 @@ def test_a_number_answers_with_more_than_and_asked_frequencies(question: str, se
     assert type_ok(q, sentence, set()) is answers
     if "余" in sentence or "多" in sentence:
         assert any(unit[0] in "余多" for _n, unit, _a, _b in numbers_in(sentence))
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("两个区在创建和谐劳动关系企业上分别有啥数字？", "count"),  # the numbers themselves are asked
+        ("行政复议有哪些具体数据？", "count"),
+        ("行政复议有哪些做法？", "list"),  # things, not numbers
+    ],
+)
+def test_asking_for_the_numbers_asks_a_count(question: str, qtype: str) -> None:
+    assert classify(question)[0] == qtype
