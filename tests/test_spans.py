@@ -244,3 +244,18 @@ def test_which_side_has_more_is_said_when_each_side_gives_one_count(tmp_path_fac
     assert ans.answerable and ans.answer.startswith("天心区2022年更多。"), ans.answer
     same = qa.ask("岳麓区和天心区2022年各移送了几宗欠薪逃匿案件？")  # not asked which is more: no verdict
     assert not same.answer.startswith(("天心区2022年更多", "一样多")), same.answer
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "found"),
+    [
+        ("没输", "诉讼案件无一终审败诉", True),  # the report's word (a synonym) after its negation
+        ("没输", "办理案件117件,无败诉和被纠错案件", True),
+        ("没出事", "全年未发生安全事故", False),  # 出事 is not what the text negates
+        ("没输", "败诉6件", False),  # a loss, not its absence
+    ],
+)
+def test_a_word_saying_something_did_not_happen_matches_the_reports_negation(term: str, text: str, found: bool) -> None:
+    from bot.extractive.terms import SYNONYM, term_match
+
+    assert (term_match(term, text) >= SYNONYM) is found

@@ -165,6 +165,9 @@ def term_match(term: str, text: str) -> float:
             return SYNONYM
     if 2 <= len(term) <= 4 and _abbreviates(term, text):
         return ABBREVIATION
+    neg = _NOT.match(term)
+    if neg and _negated_in(neg.group(1), text):
+        return SYNONYM  # "没输" in "无败诉", "未发生…": the thing said not to have happened, in the report's words
     if len(term) >= 3:
         bigrams = [term[i : i + 2] for i in range(len(term) - 1)]
         frac = sum(1 for b in bigrams if b in text) / len(bigrams)
@@ -172,6 +175,20 @@ def term_match(term: str, text: str) -> float:
     if len(term) == 2:
         return CHARACTERS * sum(1 for ch in term if ch in text) / 2
     return 0.0
+
+
+# a word that says something did not happen ("没输", "没出过"), and the report's ways of writing it
+_NOT = re.compile(r"(?:没有|没|未|无|不)([\u4e00-\u9fa5]{1,4})$")
+_NOT_IN_TEXT = r"(?:无|未|没有|零|不)"
+
+
+def _negated_in(stem: str, text: str) -> bool:
+    """True when the text negates the stem or a synonym of it, within a few characters ("无一终审败诉")."""
+    stem = stem.removesuffix("过").removesuffix("了") or stem
+    for form in (stem, *SYNONYMS.get(stem, ())):
+        if re.search(_NOT_IN_TEXT + r"[\u4e00-\u9fa5]{0,4}?" + re.escape(normalize(form)), text):
+            return True
+    return False
 
 
 def _abbreviates(term: str, text: str) -> bool:
