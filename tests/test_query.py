@@ -233,3 +233,16 @@ def test_a_number_answers_with_more_than_and_asked_frequencies(question: str, se
 )
 def test_asking_for_the_numbers_asks_a_count(question: str, qtype: str) -> None:
     assert classify(question)[0] == qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("这几份报告里哪份提到了法律顾问？", ("fact", None)),  # 这几份 points at the reports: no count asked
+        ("这几个局都有法律顾问吗", ("yesno", None)),
+        ("那几个区一共办了多少件？", ("count", "件")),
+        ("办了几件？", ("count", "件")),
+    ],
+)
+def test_a_demonstrative_before_ji_points_rather_than_counts(question: str, expected: tuple[str, str | None]) -> None:
+    assert classify(question) == expected
