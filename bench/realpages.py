@@ -31,8 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.analysis import normalize
 from bot.gazetteer import Gazetteer
-from bot.orgs import bureau_kind
+from bot.orgs import bureau_kind, town_of_issuer
 from bot.types import ReportMeta
 from ingest.load import load_report
 from ingest.parse import parse_text
@@ -48,12 +49,15 @@ def _same_issuer(ours: str | None, truth: str | None, meta: ReportMeta, label: d
         return False
     place_ok = (meta.region.district or meta.region.city) == (label.get("district") or label.get("city"))
     same_kind = bureau_kind(_joint(ours)) == bureau_kind(_joint(truth))
+    if re.search(r"(?:街道|镇|乡)$", _joint(truth)):  # a town or street labelled bare names its own body
+        same_kind = same_kind or town_of_issuer(_joint(ours)) == bureau_kind(_joint(truth))
     return (place_ok or _zone_as_district(meta, label)) and same_kind
 
 
 def _joint(issuer: str) -> str:
-    """Joint issuers written with a space or a 、 between them: one way."""
-    return re.sub(r"[\s、]+", " ", issuer.strip())
+    """Joint issuers written with a space or a 、 between them: one way; traditional characters as simplified
+    (a label copied from a page in traditional characters names the same body)."""
+    return re.sub(r"[\s、]+", " ", normalize(issuer).strip())
 
 
 def _zone_as_district(meta: ReportMeta, label: dict[str, Any]) -> bool:

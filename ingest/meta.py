@@ -93,7 +93,18 @@ def find_issuer(
     if posted:  # "市水务局…" on a page its date line says "武汉市水务局" posted: the poster, by its full name
         return posted.name, _region_of(posted.name, head + text[:3000])
     if org.name[:1] in "我本":
-        return _self_named(org.body, region, text), region
+        named = _self_named(org.body, region, text)
+        if not named and not title and region.district:
+            # a page with no title, its district only the one its text names most: the city's body may be
+            # the one that speaks ("请联系我局", "《韶关市住房和城乡建设管理局…办法》")
+            above = Region(province=region.province, city=region.city)
+            named = _self_named(org.body, above, text)
+            if named:
+                return named, above
+        by_level = None if named else _self_by_level(org.body, text)
+        if by_level is None:
+            return named, region
+        org = by_level  # "我局…", and once "市应急管理局": the report's city's bureau, as a level-named body is
     # a body prefixed by its level alone belongs to the report's place of that level: "市交通运输局" is no
     # province's bureau when only the province is known
     place = {"省": region.province, "市": region.city}.get(org.level or "", region.district)
@@ -164,10 +175,15 @@ def _as_written(text: str, start: int, name: str) -> str:
     """A town's name as the text writes it when that is longer than the gazetteer's: a street named after
     the gazetteer's was made ("2025年，银杏大街街道…" is not 大街街道), when the longer name opens a clause."""
     b = start
-    while b > 0 and start - b < 2 and "\u4e00" <= text[b - 1] <= "\u9fa5" and text[b - 1] != "年":
+    while b > 0 and start - b < 2 and "\u4e00" <= text[b - 1] <= "\u9fa5" and not _after_year(text, b):
         b -= 1
-    at_clause = b == 0 or text[b - 1] in "\n，,。；;、 年"
+    at_clause = b == 0 or text[b - 1] in "\n，,。；;、 " or _after_year(text, b)
     return text[b:start] + name if b < start and at_clause else name
+
+
+def _after_year(text: str, at: int) -> bool:
+    """Whether `at` follows a year's 年 or 年度 ("2024年度新江湾城街道…": the name begins after 年度)."""
+    return text[at - 1 : at] == "年" or text[max(0, at - 2) : at] == "年度"
 
 
 def _speaking_town(opening: str, text: str) -> str | None:
@@ -227,6 +243,25 @@ def _government_of(region: Region, title: str | None, opening: str) -> str | Non
     return f"{prefix}{place}{suffix}"
 
 
+# how a body calls itself: 我委 is a 委员会 (卫生健康委员会), 我办 an 办公室, 我会 a 委员会
+_SELF_FORMS = {"委": ("委", "委员会"), "办": ("办", "办公室"), "会": ("委员会",)}
+
+
+def _self_body(suffix: str, body: str) -> bool:
+    """Whether a body's name fits what the report calls itself (我局 → …局, 我委 → …委员会)."""
+    return body.endswith(_SELF_FORMS.get(suffix, (suffix,)))
+
+
+def _self_by_level(suffix: str, text: str) -> Org | None:
+    """The body named by its level alone that the report's 我局 is ("市住房和城乡建设管理局", "请联系我局"): the
+    most named of that kind, when only one kind is named."""
+    found = [o for o in orgs(text) if o.level and not o.place and _self_body(suffix, o.body) and not o.leadership]
+    kinds = Counter(bureau_kind(o.body) for o in found)
+    if len(kinds) != 1:
+        return None
+    return found[0]
+
+
 def _self_named(suffix: str, region: Region, text: str) -> str | None:
     """Who "我局" is: the body the text most often names with the report's own place and that suffix."""
     own = region.district or region.city or region.province
@@ -235,7 +270,7 @@ def _self_named(suffix: str, region: Region, text: str) -> str | None:
     counts: Counter[str] = Counter()
     below: dict[str, set[str]] = {}  # kind → the places inside the report's own that have a body of that kind
     bodies: dict[str, str] = {}
-    named = [o for o in orgs(text, prefixed_only=True, titles=True) if o.body.endswith(suffix) and not o.leadership]
+    named = [o for o in orgs(text, prefixed_only=True, titles=True) if _self_body(suffix, o.body) and not o.leadership]
     for org in named:
         places = _region_of(org.name, text[:3000]).names()
         if places[:1] == [own]:
@@ -413,8 +448,40 @@ def find_region(issuer: str | None, title: str | None, text: str) -> Region:
     return _head_region(title, None, text[:_OPENING_CHARS], text, level=None)
 
 
+# a government work report, given to the people's congress: it reviews one year and plans the next
+_WORK_REPORT = re.compile(r"政\s*府\s*工\s*作\s*报\s*告")
+_REVIEWED = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:工作)?回顾")
+_CONGRESS = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日\s*在.{0,40}?人民代表大会")
+
+
+def _work_report_years(title: str | None, text: str) -> list[int] | None:
+    """The two years of a 政府工作报告: the year it reviews and the year it plans (None for other reports).
+
+    From its "2019年工作回顾" heading, else its title's year (the planned one), else the date of the congress
+    session it was given at (a session late in the year plans the next)."""
+    head = (title or "") + text[:600]
+    if not _WORK_REPORT.search(head) or not re.search(r"人民代表大会|人代会|各位代表", text[:3000]):
+        return None
+    reviewed = _REVIEWED.search(text[:6000])
+    if reviewed:
+        y = int(reviewed.group(1))
+        return [y, y + 1]
+    titled = [int(y) for y in _YEAR.findall(_years_of_report(title or ""))]
+    if len(set(titled)) == 1:
+        return [titled[0] - 1, titled[0]]
+    session = _CONGRESS.search(text[:3000])
+    if session:
+        y, month = int(session.group(1)), int(session.group(2))
+        return [y, y + 1] if month >= 10 else [y - 1, y]
+    return None
+
+
 def find_years(title: str | None, breadcrumb: str | None, text: str, published: str | None) -> list[int]:
-    """The years a report covers: from the title, the breadcrumb, else its opening paragraph."""
+    """The years a report covers: from the title, the breadcrumb, else its opening paragraph (a government
+    work report covers the year it reviews and the year it plans)."""
+    work = _work_report_years(title, text)
+    if work:
+        return work
     for src in (title, breadcrumb):
         src = _years_of_report(src or "")
         if not src:
@@ -436,6 +503,11 @@ def find_years(title: str | None, breadcrumb: str | None, text: str, published: 
         return [Counter(ys).most_common(1)[0][0]]
     if published:
         return [int(published[:4]) - 1]
+    # no year in the title, the opening or the page's date: the year the text reports on most ("2020年度共受理…")
+    counted = Counter(int(y) for y in _YEAR.findall(_years_of_report(text[:3000])))
+    top = counted.most_common(2)
+    if top and top[0][1] >= 2 and (len(top) == 1 or top[0][1] > top[1][1]):
+        return [top[0][0]]
     return []
 
 

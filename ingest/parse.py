@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.analysis import normalize
+from bot.gazetteer import Gazetteer
 from bot.types import ReportMeta, SectionRecord, SpanMap
 from ingest.load import RawReport
 
@@ -203,17 +204,28 @@ def _find_title(lines: list[Line]) -> int | None:
 
 
 def _site_name_above_title(lines: list[Line], i: int) -> bool:
-    """A line naming only a body, right above a line that reads as a title but is no 关于… continuation."""
+    """A line naming only a body or a place (a site's name: "定海区人民政府", "福州市"), right above a line that
+    reads as a title but is no 关于… continuation (the page's breadcrumb and date may stand between)."""
     from ingest.meta import ISSUERS_LINE
 
-    if not ISSUERS_LINE.match(strip_markup(lines[i].raw).strip()):
+    first = strip_markup(lines[i].raw).strip()
+    if not ISSUERS_LINE.match(first) and not _only_a_place(first):
         return False
-    j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].kind != "blank"), None)
+    j = next(
+        (k for k in range(i + 1, min(i + 5, len(lines))) if lines[k].kind not in ("blank", "boilerplate", "date")),
+        None,
+    )
     if j is None or lines[j].kind != "content":
         return False
     s = strip_markup(lines[j].raw).strip()
     s = normalize(s)
     return len(s) <= 60 and s[-1:] not in _SENT_FINAL and bool(_TITLE_WORDS.search(s)) and not s.startswith("关于")
+
+
+def _only_a_place(s: str) -> bool:
+    """Whether the line is one place's name and nothing else ("福州市", "海淀区")."""
+    found = Gazetteer.default().find(s) if 2 <= len(s) <= 12 else []
+    return len(found) == 1 and found[0].start == 0 and found[0].end == len(s)
 
 
 def _title_below(lines: list[Line], i: int) -> int | None:

@@ -611,6 +611,34 @@ def test_a_title_broken_over_two_lines_is_one_title(tmp_path: Path) -> None:
             "芦淞区枫溪街道办事处",
             ("湖南省", "株洲市", "芦淞区"),
         ),
+        # a street after its year's 年度: the name begins after 年度
+        (
+            "2025年度枫溪街道法治政府建设工作报告\n\n2025年，枫溪街道坚持依法行政，芦淞区委部署的任务全部完成。\n\n"
+            "一、主要举措\n\n调解纠纷3件。\n",
+            "芦淞区枫溪街道办事处",
+            ("湖南省", "株洲市", "芦淞区"),
+        ),
+        # a site named by its place alone, its breadcrumb, then the title: the title's province wrote it
+        (
+            "株洲市\n\n当前位置：首页 > 政务公开 > 通知公告\n\n湖南省2025年度法治政府建设情况\n\n"
+            "2025年，我省各级政府坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+            "湖南省人民政府",
+            ("湖南省", None, None),
+        ),
+        # no title: 我委 is the 委员会 the text names with its place
+        (
+            "根据《中华人民共和国政府信息公开条例》要求，结合我委实际，制定株洲市芦淞区卫生健康委员会2025年度"
+            "政府信息公开工作年度报告。\n\n一、总体情况\n\n2025年，主动公开信息3条。\n",
+            "株洲市芦淞区卫生健康委员会",
+            ("湖南省", "株洲市", "芦淞区"),
+        ),
+        # no title: 我局 and a bureau named by its level alone, in a city's report that names its districts
+        (
+            "2025年，我局在市委市政府的领导下，统筹发展和安全，株洲市安全形势稳定。\n\n一、主要举措\n\n"
+            "芦淞区、荷塘区完成演练3次，芦淞区、荷塘区获评先进。市应急管理局获评全省先进单位。\n",
+            "株洲市应急管理局",
+            ("湖南省", "株洲市", None),
+        ),
     ],
 )
 def test_the_writer_and_place_of_a_page(
@@ -625,3 +653,28 @@ def test_an_autonomous_prefecture_goes_by_its_name_and_zhou() -> None:
     g = Gazetteer.default()
     assert g.resolve("昌吉州人民政府")["city"] == "昌吉回族自治州"
     assert bureau_kind("昌吉州人民政府") == bureau_kind("昌吉回族自治州人民政府")
+
+
+@pytest.mark.parametrize(
+    ("head", "years"),
+    [
+        # its review heading names the year reviewed; it plans the next
+        (
+            "2026年株洲市芦淞区政府工作报告\n——2025年12月26日在芦淞区人民代表大会上\n\n各位代表：\n\n"
+            "一、2025年工作回顾\n",
+            [2025, 2026],
+        ),
+        # only the session's date: early in a year, it reviews the year before
+        (
+            "政府工作报告——2026年1月15日在株洲市第十六届人民代表大会第四次会议上\n\n各位代表：\n\n"
+            "现在我代表市人民政府报告工作。\n",
+            [2025, 2026],
+        ),
+        # another report of the same year: the year it covers only
+        ("株洲市司法局2025年法治政府建设年度报告\n\n2025年，我局坚持依法行政。\n", [2025]),
+    ],
+)
+def test_a_government_work_report_covers_the_year_it_reviews_and_the_year_it_plans(
+    tmp_path: Path, head: str, years: list[int]
+) -> None:
+    assert _meta(tmp_path, "gov.txt", head + "\n二、主要举措\n\n办案3件。\n").years == years
