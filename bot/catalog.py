@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.extractive.compose import date_as_written, side_labels, years_text
+from bot.analysis import normalize, tagged
+from bot.extractive.compose import date_as_written, posted_by, side_labels, years_text
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
 from bot.types import Answer, Citation
@@ -29,9 +30,9 @@ _ABOUT_SET = re.compile(
     rf"|{_DOC}(?:库|里|中|当中|里面)?\s*(?:都|一共|总共|分别|共)\s*(?:有|是|包括|涉及|来自|覆盖|出自)"
     rf"|{_DOC}的?\s*(?:标题|题目|名字|名称|年份|年度|发布)"
     # 份/篇 counts documents: "几份", "哪一份", "上海那份", "每篇"
-    r"|(?:几|多少|哪|那|这|每|各)\s*一?\s*[份篇]"
+    r"|(?:几|多少|哪|那|这|每|各|[两三四五六七八九十])\s*一?\s*[份篇]"
     rf"|有没有[^，。？?]{{0,12}}?{_DOC}"
-    rf"|有[^，。？?]{{0,12}}?的{_DOC}吗"
+    rf"|有[^，。？?]{{0,12}}?的{_DOC}(?:吗|没有)"
     rf"|(?:收录|上传|导入|存)(?:了|的|有)?[^，。？?]{{0,8}}?{_DOC}"
     rf"|最(?:新|近|晚|早|老|旧)的?\s*(?:一\s*[份篇])?\s*{_DOC}"
 )
@@ -50,7 +51,7 @@ _META_WORDS = re.compile(
                 "政府 法治政府建设 法治 建设 依法行政 工作 情况 年度报告 上级 级 分别是 各自 "
                 "哪一年 哪一份 哪一 哪个 最早 最新 最近 最晚 最老 最旧 最先 早 新 晚 讲 写 总结 有没有 没有 "
                 "一级 级别 层级 省级 市级 区级 县级 区县 地市 街镇 乡镇 街道 镇 乡 "
-                "好几年 多年 几年 跨年 跨年度 单年 连续 不是 只 而是 一年 最多 最长 跨度 最大 一份 一篇 "
+                "好几年 多年 几年 跨年 跨年度 单年 连续 不是 只 而是 一年 最多 最长 跨度 最大 一份 一篇 专门 单独 "
             ).split(),
             key=len,
             reverse=True,
@@ -73,10 +74,13 @@ _LEVELS = {
     "province": re.compile(r"省[一]?级|省里|省直"),
 }
 _ASKS_WHETHER = re.compile(r"有没有|是否有|有无|有.{0,12}吗")
-_SEVERAL_YEARS = re.compile(r"好几年|多年|几年|跨年|不是单年|连续|多个年")
+_SEVERAL_YEARS = re.compile(r"好几年|多年|(?<![哪])几年|跨年|不是单年|连续|多个年")  # (哪几年 asks which years)
 _EARLIEST = re.compile(r"最(?:早|老|旧|先)")
 _MOST_YEARS = re.compile(r"年份最多|年头最多|几年最多|跨度最[长大]|时间最长|覆盖.{0,4}最[多长]")
 _LATEST = re.compile(r"最(?:新|近|晚)")
+# "按年份从早到晚排一下", "按时间先后": the reports in the order of the years they cover (newest first: 从新到旧)
+_IN_ORDER = re.compile(r"排序|排列|排一下|排个序|顺序|先后|从早到晚|从旧到新|从新到旧|从晚到早|由早到晚|由近及远")
+_NEWEST_FIRST = re.compile(r"从新到旧|从晚到早|由近及远|倒序")
 
 
 def is_collection_question(query: Query, place_names: Sequence[str]) -> bool:
@@ -88,8 +92,27 @@ def is_collection_question(query: Query, place_names: Sequence[str]) -> bool:
     for name in sorted(place_names, key=len, reverse=True):
         rest = rest.replace(name, "")
     rest = re.sub(r"(?:19|20)\d{2}", "", rest)
-    rest = _META_WORDS.sub("", rest)
-    return not re.sub(r"[\W\d_a-zA-Z]", "", rest)
+    if not re.search(r"[份篇]|报告|年报", q):
+        # "按哪个文件来的": 文件 and 材料 may be documents the text cites, so every other word must be metadata's
+        return not re.sub(r"[\W\d_a-zA-Z]", "", _META_WORDS.sub("", rest))
+    # the reports named as such (哪份, 报告): only nouns and verbs of their contents make it a question about them
+    return not any(_asks_contents(w, flag) for w, flag in tagged(rest))
+
+
+# parts of speech that say how a question is put, never what it is about: numerals and measure words (五份),
+# pronouns (那边), adverbs (最早), prepositions (把, 按), conjunctions, particles, locatives (里面), idioms, and
+# time words (从晚到早)
+_FUNCTION_POS = ("m", "q", "r", "d", "p", "c", "u", "f", "l", "t", "y", "e", "o", "x", "w")
+
+
+def _asks_contents(word: str, flag: str) -> bool:
+    """Whether a word of the question (not a place, year or metadata word) asks about the reports' contents:
+    a noun or a verb of two characters or more ("法律顾问", "欠薪"), or a one-character noun ("钱")."""
+    if not re.sub(r"[\W\d_a-zA-Z]", "", word) or _META_WORDS.fullmatch(word) or flag.startswith(_FUNCTION_POS):
+        return False
+    if not re.sub(r"[\W\d_a-zA-Z]", "", _META_WORDS.sub("", word)):
+        return False  # (a word made of metadata words: "讲的", "哪年")
+    return len(word) >= 2 or flag.startswith("n")
 
 
 def level(rec: ReportRecord) -> str:
@@ -120,9 +143,32 @@ def _title_citation(rec: ReportRecord, data: IndexData) -> Citation:
     return rec.cite(a, b, list(first.section_path) if first else [])
 
 
+# how a report writes the span it covers, near its head: "2020年度", "2012年以来", "2019—2021年"
+_SPAN_WRITTEN = re.compile(
+    r"((?:19|20)\d{2})\s*年\s*(?:度|以来)|((?:19|20)\d{2})\s*年?\s*(?:—|-|–|至|到)\s*(?:19|20)\d{2}\s*年度?"
+)
+
+
+def written_years(rec: ReportRecord, *, in_brackets: bool = False) -> str:
+    """The years a report covers in its own words where its head gives them ("2012年以来（2012—2016年）",
+    "2020年度"), else as the metadata has them ("2020年")."""
+    meta = rec.meta
+    ours = years_text(meta.years)
+    if not meta.years:
+        return ours
+    for m in _SPAN_WRITTEN.finditer(normalize(rec.text[:600])):
+        if int(m.group(1) or m.group(2)) != meta.years[0] or "《" in rec.text[max(0, m.start() - 20) : m.start()]:
+            continue
+        phrase = re.sub(r"\s+", "", m.group(0))
+        if phrase.replace("度", "") == ours:
+            return phrase
+        return f"{phrase}，{ours}" if in_brackets else f"{phrase}（{ours}）"
+    return ours
+
+
 def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: bool = False) -> str:
     meta = rec.meta
-    years = years_text(meta.years) if meta.years else ""
+    years = written_years(rec) if meta.years else ""
     who = meta.issuer or meta.region.label() or meta.title
     if asks_years and not asks_who:
         return f"{who}：{years or '年份未注明'}"
@@ -135,11 +181,8 @@ def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: b
 
 def _titled(rec: ReportRecord) -> str:
     """The report by its own title, with the years it covers: "《…》（2012—2016年）"."""
-    years = (
-        f"（{years_text(rec.meta.years)}）"
-        if rec.meta.years and years_text(rec.meta.years) not in rec.meta.title
-        else ""
-    )
+    shown = rec.meta.years and years_text(rec.meta.years) not in rec.meta.title
+    years = f"（{written_years(rec, in_brackets=True)}）" if shown else ""
     return f"《{rec.meta.title}》{years}"
 
 
@@ -239,7 +282,8 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
                 citations=citations,
                 reason="the report gives no date",
             )
-        text = f"《{rec.meta.title}》[1]" + _published(rec, citations)
+        poster = posted_by(rec, q)
+        text = f"《{rec.meta.title}》[1]" + (f"由{poster}发布" if poster else "") + _published(rec, citations)
         return Answer(
             answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
         )
@@ -252,6 +296,8 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             citations=citations,
             reason="answered from the reports' metadata",
         )
+    if _IN_ORDER.search(q):
+        records.sort(key=lambda r: (r.meta.years or [0], r.meta.published or ""), reverse=bool(_NEWEST_FIRST.search(q)))
     shown = records[:LISTED]
     citations = []
     items = []

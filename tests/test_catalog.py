@@ -77,6 +77,36 @@ def test_a_question_about_report_contents_is_not_a_collection_question(qa: Repor
     assert "份：" not in ans.answer  # answered from the text, not as a list of the reports
 
 
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # however the question is put: numerals, adverbs, pronouns and one-character verbs ask nothing of the text
+        ("三份里面哪份是最早的？", "a.txt"),
+        ("哪份报告出得最早？", "a.txt"),
+        ("长沙那边的是哪几份？", "a.txt"),
+        ("说2021年情况的是哪一份？", "a.txt"),
+        ("有成都的报告没有？", "c.txt"),
+    ],
+)
+def test_a_collection_question_in_everyday_words_is_answered_from_the_metadata(
+    qa: ReportQA, question: str, first: str
+) -> None:
+    ans = qa.ask(question)
+    assert ans.answerable and ans.reason == "answered from the reports' metadata", ans.answer
+    assert _cited_sources(ans)[0] == first
+
+
+@pytest.mark.parametrize("question", ["哪几份报告讲了仲裁？", "哪份报告花钱最多？", "三份报告里哪份就业做得好？"])
+def test_a_noun_or_verb_of_the_reports_contents_makes_a_question_about_the_text(qa: ReportQA, question: str) -> None:
+    assert qa.ask(question).reason != "answered from the reports' metadata"
+
+
+def test_the_reports_are_put_in_the_order_of_their_years_when_asked(qa: ReportQA) -> None:
+    ans = qa.ask("把这几份按年份从晚到早排一下")
+    assert ans.answerable and _cited_sources(ans)[-1] == "a.txt"
+    assert _cited_sources(qa.ask("把这几份按年份从早到晚排一下"))[0] == "a.txt"
+
+
 def test_the_earliest_and_the_latest_report_are_found_by_their_years(qa: ReportQA) -> None:
     earliest = qa.ask("哪份报告时间最早？")
     assert earliest.answerable and _cited_sources(earliest) == ["a.txt"]
@@ -196,3 +226,30 @@ def test_a_reports_date_is_given_as_its_page_writes_it(dated: ReportQA) -> None:
 def test_who_posted_a_report_is_read_off_its_date_line(dated: ReportQA) -> None:
     ans = dated.ask("芦淞区2025年度法治政府建设情况报告是哪个单位发的、哪天发布的？")
     assert ans.answerable and "芦淞区人民政府办公室" in ans.answer and "2026-03-28" in ans.answer, ans.answer
+
+
+@pytest.fixture(scope="module")
+def spans(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    """A report of several years that says so in its own words, dated day first, beside a one-year report."""
+    return fixture_qa(  # type: ignore[no-any-return]
+        tmp_path_factory.mktemp("spans"),
+        {
+            "w.txt": "长沙市司法局关于本届政府以来推进依法行政工作情况的报告\n\n21.02.2022  16:07\n\n"
+            "2018年以来，我局坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+            "y.txt": "长沙市岳麓区司法局2023年度法治政府建设情况报告\n\n2023年，区司法局坚持依法行政。\n\n"
+            "一、主要举措\n\n办案5件。\n",
+        },
+    )
+
+
+def test_a_reports_span_and_date_are_given_in_its_own_words(spans: ReportQA) -> None:
+    ans = spans.ask("哪份报告最早？")
+    assert ans.answerable and _cited_sources(ans)[0] == "w.txt", ans.answer
+    assert "2018年以来" in ans.answer and "21.02.2022" in ans.answer, ans.answer
+    listed = spans.ask("这两份报告各讲的哪几年？")
+    assert "2023年度" in listed.answer and "2018年以来" in listed.answer, listed.answer
+
+
+def test_a_document_the_text_cites_is_no_question_about_the_collection(qa: ReportQA) -> None:
+    # 文件 may be a document the report follows, not one of the reports: asked about the text
+    assert qa.ask("岳麓区推法治建设是按哪个文件来的？").reason != "answered from the reports' metadata"

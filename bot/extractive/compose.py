@@ -164,8 +164,11 @@ def years_text(years: Sequence[int]) -> str:
     return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
 
 
-# a full date as a page writes it: 2022年02月28日, 2024-03-08, 2024.03.08
-_WRITTEN_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}")
+# a full date as a page writes it: 2022年02月28日, 2024-03-08, 2024.03.08, 21.02.2017
+_WRITTEN_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}"
+    r"|(?<!\d)\d{1,2}[./]\d{1,2}[./](?:19|20)\d{2}"  # day first: 21.02.2017
+)
 _POSTER = re.compile(r"(?:来源|信息来源|发布机构|发布单位)\s*[:：]\s*([\u4e00-\u9fa5]{2,30})")
 
 
@@ -179,6 +182,15 @@ def date_as_written(rec: ReportRecord) -> str:
     return rec.meta.published or ""
 
 
+def posted_by(rec: ReportRecord, question: str) -> str | None:
+    """For "哪个单位发的": the page's own field of who posted it, on its date line (None if not asked or not given)."""
+    if not rec.meta.published_span or not re.search(r"单位|部门|谁|机构|来源", question):
+        return None
+    a, b = rec.meta.published_span
+    poster = _POSTER.search(rec.text[a:b])
+    return poster.group(1) if poster else None
+
+
 def metadata_answer(query: Query, data: IndexData) -> Answer | None:
     """Questions about a report itself (when it was published) are answered from its metadata."""
     if query.qtype != "when" or len(query.report_ids) != 1:
@@ -190,9 +202,8 @@ def metadata_answer(query: Query, data: IndexData) -> Answer | None:
         return None
     a, b = rec.meta.published_span
     cit = rec.cite(a, b, [])
-    # "哪个单位发的、哪天发布的": the page's own field of who posted it, on the cited date line
-    poster = _POSTER.search(rec.text[a:b]) if re.search(r"单位|部门|谁|机构|来源", query.focus) else None
-    by = f"由{poster.group(1)}发布，" if poster else "的"
+    poster = posted_by(rec, query.focus)
+    by = f"由{poster}发布，" if poster else "的"
     return Answer(
         answer=f"《{rec.meta.title}》{by}发布日期是{date_as_written(rec)}[1]。",
         answerable=True,
