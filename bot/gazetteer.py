@@ -273,6 +273,8 @@ class Gazetteer:
                 after_other = k > 0 and matches[k - 1].end == m.start and not _related(matches[k - 1], m)
                 if after_other or (not adjacent and not _SHORT_CUE.match(text, m.end)):
                     continue
+                if _ends_an_area(text, m):
+                    continue  # the 新城 of "泾河新城" (a new area's zone), not 新城区
             out.append(m)
         return out
 
@@ -437,6 +439,14 @@ def named_areas(text: str, *, first_only: bool = False) -> list[str]:
     return [_written_out(a) for a in out]
 
 
+def _ends_an_area(text: str, m: PlaceMatch) -> bool:
+    """Whether a short name ends a named area's name written just before it ("泾河新城" ends in 新城)."""
+    if m.start == 0 or not "\u4e00" <= text[m.start - 1] <= "\u9fa5":
+        return False
+    area = named_area(text[max(0, m.start - 3) : m.end]) or ""
+    return area.endswith(m.text) and len(area) > len(m.text)
+
+
 def _area_stem(g: Gazetteer, before: str, suffix: str) -> str | None:
     """The name before a 新区 (综保区…): its two characters ("两江"), or three when they alone stand between a
     clause's start or a place and the suffix ("，滨海湾新区", "东莞滨海湾新区")."""
@@ -506,9 +516,9 @@ def _place_ending(g: Gazetteer, before: str) -> str | None:
 _ZONE_DESCRIPTOR = re.compile(r"(?:经济技术|高新技术产业|高新技术|经济|工业|产业)$")
 # a zone's short suffix written out, so that both ways of writing one zone name the same area
 _ZONE_ABBREVIATIONS = {"综保区": "综合保税区"}
-_AREA_SUFFIX = re.compile(r"(综合保税区|综保区|保税区|自贸区|高新区|经开区|开发区|新区)")
+_AREA_SUFFIX = re.compile(r"(综合保税区|综保区|保税区|自贸区|高新区|经开区|开发区|新区|新城(?!区))")
 # areas named by the two characters before the suffix (两江新区, 东疆综保区); the others by the place before them
-_NAMED_BY_STEM = frozenset({"新区", "综合保税区", "综保区", "保税区", "自贸区"})
+_NAMED_BY_STEM = frozenset({"新区", "新城", "综合保税区", "综保区", "保税区", "自贸区"})
 _HAN1 = re.compile(r"^[\u4e00-\u9fa5]$")
 _HAN2 = re.compile(r"^[\u4e00-\u9fa5]{2}$")
 _HAN3 = re.compile(r"^[\u4e00-\u9fa5]{3}$")

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from bot.analysis import to_simplified
+from bot.analysis import tagged, to_simplified
 from bot.gazetteer import Gazetteer, named_areas
 from bot.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.places import stem as stem_of
@@ -178,7 +178,9 @@ def _as_written(text: str, start: int, name: str) -> str:
     while b > 0 and start - b < 2 and "\u4e00" <= text[b - 1] <= "\u9fa5" and not _after_year(text, b):
         b -= 1
     at_clause = b == 0 or text[b - 1] in "\n，,。；;、 " or _after_year(text, b)
-    return text[b:start] + name if b < start and at_clause else name
+    # (a name's part is a noun: "现将宝城镇…" opens with an adverb, not a longer name)
+    named = all(flag.startswith("n") for _w, flag in tagged(text[b:start]))
+    return text[b:start] + name if b < start and at_clause and named else name
 
 
 def _after_year(text: str, at: int) -> bool:

@@ -678,3 +678,24 @@ def test_a_government_work_report_covers_the_year_it_reviews_and_the_year_it_pla
     tmp_path: Path, head: str, years: list[int]
 ) -> None:
     assert _meta(tmp_path, "gov.txt", head + "\n二、主要举措\n\n办案3件。\n").years == years
+
+
+def test_a_zone_named_new_town_is_no_district_of_that_short_name(tmp_path: Path) -> None:
+    # "泾河新城" is a new area's zone: the 新城 in it is not 新城区 (西安's, 呼和浩特's)
+    meta = _meta(
+        tmp_path,
+        "jh.txt",
+        "泾河新城2025年度法治政府建设工作报告\n\n2025年，泾河新城坚持依法行政。\n\n一、主要举措\n\n办案3件。\n",
+    )
+    assert meta.issuer == "泾河新城管理委员会"
+    assert meta.region.district == "泾河新城"
+    assert named_area("推进空港新城建设") == "空港新城" and named_area("全力打造新城") is None
+    assert Gazetteer.default().resolve("西安市新城区人民政府")["district"] == "新城区"
+
+
+def test_a_word_before_a_towns_name_is_part_of_it_only_when_a_noun(tmp_path: Path) -> None:
+    text = (
+        "中共芦淞区委、芦淞区人民政府：\n2025年以来，街道坚持依法行政，为全街道发展提供法治保障。"
+        "现将枫溪街道2025年度法治政府建设情况报告如下。\n\n一、主要举措\n\n调解纠纷3件。\n"
+    )
+    assert _meta(tmp_path, "fx.txt", text).issuer == "芦淞区枫溪街道办事处"
