@@ -1,5 +1,5 @@
 """The `VectorStore` contract, passed by every implementation: Chroma embedded (in a generation's folder) and
-Chroma as a server (a real `chroma run` on 127.0.0.1, from the chromadb package, as tests/test_chroma_server.py
+Chroma as a server (a real `chroma run` on 127.0.0.1, from the chromadb package, as tests/e2e/test_chroma_server.py
 starts it).
 
 A store holds what was added, by chunk id; a query gives the nearest chunks best first, with the cosine
@@ -17,7 +17,7 @@ import pytest
 from bot.settings import Settings
 from bot.store.vectors import ChromaVectors, VectorStore, collection_name, drop_collection
 from bot.types import Chunk, SpanMap
-from tests.test_chroma_server import chroma_port  # noqa: F401  (the server fixture)
+from tests.e2e.test_chroma_server import chroma_port  # noqa: F401  (the server fixture)
 
 DIM = 4
 VECTORS = {"a1": [1.0, 0.0, 0.0, 0.0], "a2": [0.8, 0.6, 0.0, 0.0], "b1": [0.0, 0.0, 1.0, 0.0]}

@@ -41,7 +41,7 @@ from ingest.index import ingest  # noqa: E402
 from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_Q, RATE_LIMIT_STORE  # noqa: E402
 from tests.fake_openai import free_port, serve  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM_ARGS = [
     "--headless",

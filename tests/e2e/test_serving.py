@@ -37,8 +37,8 @@ from bot.store import IndexHandle
 from bot.types import HistoryTurn
 from ingest.index import ingest
 from tests.conftest import NEUTRAL_DIR, NEUTRAL_FACT, NEUTRAL_Q, REPO, assert_error, build_neutral
+from tests.e2e.test_faults import FailingQueryEmbedder
 from tests.fake_openai import ScriptedOpenAI, block_with, serve
-from tests.test_faults import FailingQueryEmbedder
 
 Q = NEUTRAL_Q
 

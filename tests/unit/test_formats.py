@@ -7,12 +7,10 @@ reach any chunk.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from test_cli_ingest import run_cli
 
 from bot.embed import HashEmbedder
 from bot.errors import IngestError
@@ -174,20 +172,6 @@ def test_utf8_page_with_html5_landmarks_is_answered_under_its_heading_tags(tmp_p
     answer, data = _ask(folder, tmp_path, "西湖区人社局2023年检查了多少户次用人单位？")
     _assert_cited(answer, data, "1860", ["一、主要举措和成效", "（一）加强劳动保障监察执法"])
     _assert_no_chrome(data)
-
-
-def test_inspect_json_reads_an_html_page(tmp_path: Path) -> None:
-    path = tmp_path / "xihu_2023.html"
-    path.write_bytes(GBK_PAGE.encode("gbk"))
-    proc = run_cli("inspect", path, "--json", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert out["title"] == TITLE
-    assert out["issuer"] == "杭州市西湖区人力资源和社会保障局"
-    assert out["year"] == 2023 and out["published"] == "2024-02-20"
-    text = load_report(path).text
-    sections = {tuple(s["path"]): text[s["start"] : s["end"]] for s in out["sections"]}
-    assert sections[("二、存在的不足",)].startswith("二、存在的不足\n" + SHORTFALL)
 
 
 LAYOUT_PAGE = f"""<html><head><title>西湖区人社局2023年工作报告_西湖区人民政府</title></head><body>

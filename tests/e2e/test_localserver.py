@@ -2,7 +2,7 @@
 
 The engine here is a small scripted implementation of `ChatEngine` that answers as llama.cpp's server does
 (the same response and chunk shapes), so the endpoint is tested without the model; the test marked
-`local_llm` (tests/test_local_llm.py) runs the real one.
+`local_llm` (tests/e2e/test_local_llm.py) runs the real one.
 """
 
 from __future__ import annotations

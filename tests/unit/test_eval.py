@@ -36,7 +36,7 @@ from eval.runner import EvalRun
 from eval.sets import available
 from ingest.index import ingest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "eval" / "gold" / "gold.jsonl"
 REPORTS = REPO / "data" / "reports"
 FILE0 = "000_31e41020e1499160.txt"
@@ -443,7 +443,7 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ingest([REPORTS], settings, make_embedder(settings))
         argv = ["run", "--gold", str(GOLD), "--out", str(out), "--index", str(settings.index_dir)]
         rc = eval_main([*argv, "--reports", str(REPORTS), "--compare", str(prev), "-q"])
-        # the blind sets, side by side (tests/test_eval.py gates each of them too)
+        # the blind sets, side by side (tests/unit/test_eval.py gates each of them too)
         sets_out = tmp / "sets"
         blind = [a for name in ("reworded", "dev", "heldout") if name in available() for a in ("--set", name)]
         argv = ["run", *blind, "--out", str(sets_out)]
