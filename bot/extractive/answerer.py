@@ -24,6 +24,7 @@ from bot.extractive.context import AnswerContext
 from bot.extractive.facts import TITLE_KINDS, numbers_in
 from bot.extractive.lists import enumeration_rest, list_answer, section_list
 from bot.extractive.params import ExtractiveParams
+from bot.extractive.parts import other_parts
 from bot.extractive.scoring import candidates
 from bot.extractive.spans import (
     Candidate,
@@ -160,6 +161,9 @@ class ExtractiveAnswerer:
         piece = with_short_tail(tighten(narrow(best, ctx, ctx.terms, ctx.ctx_terms), ctx), best, p.short_tail_chars)
         if query.qtype in ("count", "amount"):
             piece = with_number_run(with_share(piece, best, p.share_max_chars), best, p.number_run_chars)
+        parts = other_parts(ctx, best, piece, p.parts_max_chars)
+        if parts:
+            return parts
         pieces = [piece]
         if query.qtype in ("how", "fact") and not query.compare:
             rest = enumeration_rest(piece, best, p.enumeration_max_chars)

@@ -60,6 +60,8 @@ class ExtractiveParams:
     """A clause this short after a count, holding a percentage ("占比53.33%", "同比下降50%"), joins the answer."""
     number_run_chars: int = 60
     """A count or amount answer takes the clauses after it that give more numbers, up to this many characters."""
+    parts_max_chars: int = 72
+    """The longest answer to a question asking several numbers, the clauses answering each part together."""
     enumeration_max_chars: int = 150
     """An answer that opens an enumeration ("存在以下问题:一是…") takes its later items (二是…, 三是…) when all
     of them fit in this many characters."""

@@ -1,0 +1,53 @@
+"""A question asking several numbers gets each from the clause that answers its part."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.pipeline import ReportQA
+from ingest.load import load_report
+from tests.conftest import fixture_qa
+
+REPORTS = {
+    "gk.txt": "株洲市芦淞区司法局2025年政府信息公开工作年度报告\n\n一、总体情况\n\n"
+    "（一）依申请公开情况。全年共收到政府信息公开申请12件。全年答复申请9件,未答复3件,均为内部事务信息。\n\n"
+    "（二）主动公开情况。全年通过门户网站主动公开各类信息640条,其中:机构职能类信息15条;政策文件类信息81条;"
+    "行政执法类信息203条;工作动态类信息341条。\n\n"
+    "二、存在问题\n\n信息发布的及时性还需提高。\n",
+    "hf.txt": "株洲市荷塘区金山街道2025年法治政府建设情况报告\n\n一、主要举措\n\n"
+    "全年对重大行政决策、规范性文件及社区合同开展合法性审查316件,覆盖率达100%。其中,规范性文件审查4件,"
+    "重大行政决策审查7件,社区合同审查305件。\n\n二、下一步打算\n\n继续加强审查工作。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
+    return fixture_qa(tmp_path_factory.mktemp("parts"), REPORTS)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        # the first part in the sentence before the one that answers the second
+        ("芦淞区司法局2025年收到几件信息公开申请，答复了几件？", ["12件", "9件"]),
+        # the subset in the same long sentence, a few clauses on
+        ("芦淞区司法局2025年一共主动公开了多少条信息？其中行政执法类多少条？", ["640条", "203条"]),
+        # the subset in the sentence after the total
+        ("金山街道2025年一共做了多少件合法性审查？其中社区合同占多少件？", ["316件", "305件"]),
+    ],
+)
+def test_each_asked_number_comes_from_the_clause_of_its_part(qa: ReportQA, question: str, numbers: list[str]) -> None:
+    ans = qa.ask(question)
+    assert ans.answerable, ans.answer
+    for n in numbers:
+        assert n in ans.answer, ans.answer
+    folder: Path = qa.reports_dir  # type: ignore[attr-defined]
+    for c in ans.citations:
+        assert load_report(folder / c.source, folder).text[c.start : c.end] == c.quote
+
+
+def test_a_question_asking_one_number_gets_no_other_clauses(qa: ReportQA) -> None:
+    ans = qa.ask("芦淞区司法局2025年收到几件信息公开申请？")
+    assert "12件" in ans.answer and "9件" not in ans.answer, ans.answer
