@@ -30,6 +30,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "处罚": ("行政处罚", "处罚", "惩戒"),
     "惩罚": ("惩戒", "处罚", "黑名单"),
     "律所": ("律师事务所",),
+    # the economy: government work reports write GDP out as 地区生产总值 (the statistical term in every one)
+    "gdp": ("地区生产总值", "生产总值"),
     # e-government: reports write 网办/网上办理/网上办结 for what staff call 网上办
     "网上办": ("网办", "网上办理", "网上办结", "全流程网办"),
     "网办": ("网上办理", "网上办结"),

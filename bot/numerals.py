@@ -24,7 +24,7 @@ MEASURES = sorted(
     reverse=True,
 )
 _NUMERAL = re.compile(
-    rf"(?<![{_DIGITS}第初周星礼])([{_DIGITS}]+)(?=(?:余|多)?(?:{'|'.join(map(re.escape, MEASURES))}))"
+    rf"(?<![{_DIGITS}第初周星礼0-9.０-９])([{_DIGITS}]+)(?=(?:余|多)?(?:{'|'.join(map(re.escape, MEASURES))}))"
 )
 _PERCENT = re.compile(rf"百分之([{_DIGITS}]+(?:点[{_DIGITS}]+)?)")
 # words in which a numeral is part of the word, not a count (一是 starts a list item; 一审 is a court stage)
@@ -41,6 +41,8 @@ def _cn2an() -> object:
 def _to_number(numeral: str) -> str | None:
     if numeral == "两":
         return "2"
+    if numeral[0] in "百千":
+        numeral = "一" + numeral  # "百余条", "千余人": a hundred, a thousand (万元 alone is a unit, not 10000元)
     mod = _cn2an()
     try:
         with warnings.catch_warnings():

@@ -36,6 +36,8 @@ _UNITS = sorted({"%", "万元", "亿元", "万人次", "万余", "万", *MEASURE
 # a number and its unit, "more than" written between them as part of the unit: 120余个, 30多家
 _NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:余|多)?(?:" + "|".join(map(re.escape, _UNITS)) + r"))?")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
+# a question asking how much something changed ("增长了多少", "下降多少"): a percentage answers it
+_CHANGE_ASKED = re.compile(r"(?:增长|增加|提高|提升|上升|下降|减少|降低|缩短|压缩)了?(?:多少|几)")
 _CN_NUM = re.compile(
     r"(?<![一二三四五六七八九十两第])([二三四五六七八九十两]|[一二三四五六七八九十]{2,3})\s*(步|项|站|条|类|种|级|大|批|轮|方面)"
 )
@@ -151,13 +153,15 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
         every = _EVERY.search(sent, max(0, a - 3), a)
         if every and every.group(0).strip() not in query.focus:
             continue  # "每一件", "每月5日": a frequency or a rule, not how many there were (unless asked: 每年花多少)
-        if not sent[a].isdigit() and not query.unit:
-            continue  # a count in words ("两个窗口") is prose; it answers only a question asking that unit
+        if not sent[a].isdigit() and (not query.unit or unit.lstrip("余多") != query.unit):
+            continue  # a count in words ("两个窗口", "六个部分") is prose; it answers only a question asking that unit
         bare = unit.removeprefix("余").removeprefix("多")  # ("300余万元": more than 300万元)
         if qt == "percent" and bare == "%":
             return True
         if qt == "amount" and bare in ("万元", "亿元", "元", "万"):
             return True
+        if qt in ("amount", "count") and bare == "%" and _CHANGE_ASKED.search(query.focus):
+            return True  # "收入增长了多少": a rise is given as a percentage as often as an amount
         if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
             return True
         if qt == "count" and not unit and not query.unit and "." in num:

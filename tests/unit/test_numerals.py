@@ -19,6 +19,9 @@ from bot.numerals import arabic
         ("两万元", "2万元"),
         ("一千二百人", "1200人"),
         ("二〇二一年", "2021年"),
+        ("公开信息百余条", "公开信息100余条"),  # a hundred written without its 一
+        ("千余人次", "1000余人次"),
+        ("追回6551万元", "追回6551万元"),  # 万 after digits is part of the number, not a numeral of its own
     ],
 )
 def test_counted_numerals_become_digits(text: str, expected: str) -> None:

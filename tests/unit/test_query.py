@@ -246,3 +246,19 @@ def test_asking_for_the_numbers_asks_a_count(question: str, qtype: str) -> None:
 )
 def test_a_demonstrative_before_ji_points_rather_than_counts(question: str, expected: tuple[str, str | None]) -> None:
     assert classify(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("一共收到了多少件申请？", "报告包括总体情况、收到和处理申请情况等六个部分。", False),  # 个 in words, 件 asked
+        ("收入增长了多少？", "地方一般公共预算收入增长9.3%。", True),  # a rise given as a percentage
+        ("收入有多少？", "地方一般公共预算收入增长9.3%。", False),  # a percentage is no amount
+        ("公开了多少条信息？", "全年主动公开信息百余条。", True),
+    ],
+)
+def test_a_count_in_words_and_a_rise_in_percent(question: str, sentence: str, answers: bool) -> None:
+    from bot.analysis import normalize
+    from bot.extractive.facts import type_ok
+
+    assert type_ok(QueryParser([]).parse(question), normalize(sentence), set()) is answers

@@ -259,3 +259,9 @@ def test_a_word_saying_something_did_not_happen_matches_the_reports_negation(ter
     from bot.extractive.terms import SYNONYM, term_match
 
     assert (term_match(term, text) >= SYNONYM) is found
+
+
+def test_gdp_is_written_out_as_the_regions_product() -> None:
+    from bot.extractive.terms import SYNONYM, term_match
+
+    assert term_match("gdp", "全市地区生产总值完成517亿元") >= SYNONYM
