@@ -116,8 +116,8 @@ def classify(q: str) -> tuple[QType, str | None]:
         return "who", unit
     if _PERCENT.search(qn) and not re.search(r"率[先领]", qn):
         return "percent", unit
-    if _AMOUNT.search(qn) and _COUNT.search(qn):
-        return "amount", unit
+    if _AMOUNT.search(qn) and _COUNT.search(qn) and unit in (None, "元", "万元", "亿元", "万"):
+        return "amount", unit  # ("预决算信息占几条" counts items: its measure word says what is counted)
     if re.search(r"哪些|哪几|哪[两三四五六七八九十\d]", qn) and not _NUMBERS_ASKED.search(qn):
         return "list", unit
     if _COUNT.search(qn) or _NUMBERS_ASKED.search(qn):
@@ -369,7 +369,8 @@ class QueryParser:
         covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
         uncovered = []
         for y in years:
-            if covering and not any(y in r.years for r in covering):
+            # (a report whose years are not known may cover any year)
+            if covering and not any(y in r.years or not r.years for r in covering):
                 uncovered.append(y)
         # one issuer, several years: a named year keeps only the reports that cover it
         of_year = [r.report_id for r in covering if any(y in r.years for y in years)]

@@ -148,6 +148,8 @@ def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | N
         query.report_ids = [r.meta.report_id for r in mentioned]
     if query.uncovered_years and query.report_ids:
         reps = [data.reports[r] for r in query.report_ids if r in data.reports]
+        if any(not r.meta.years for r in reps):
+            return None  # a report whose years are not known may well cover the year asked
         for y in query.uncovered_years:
             if not any(f"{y}年" in r.text for r in reps):
                 have = "；".join(

@@ -36,6 +36,10 @@ _UNITS = sorted({"%", "万元", "亿元", "万人次", "万余", "万", *MEASURE
 # a number and its unit, "more than" written between them as part of the unit: 120余个, 30多家
 _NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:余|多)?(?:" + "|".join(map(re.escape, _UNITS)) + r"))?")
 _YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
+# a question asking for a telephone number, a fax or a postcode, and how a page writes one
+_CONTACT_ASKED = re.compile(r"电话|热线|传真|邮编|邮政编码")
+_PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}[-—－ ]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)12345(?!\d)")
+_POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 # a question asking how much something changed ("增长了多少", "下降多少"): a percentage answers it
 _CHANGE_ASKED = re.compile(r"(?:增长|增加|提高|提升|上升|下降|减少|降低|缩短|压缩)了?(?:多少|几)")
 _CN_NUM = re.compile(
@@ -107,6 +111,9 @@ def title_verb(query: Query) -> str | None:
 def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
     """Whether a (normalized) sentence holds the kind of fact the question asks for."""
     qt = query.qtype
+    contact = _CONTACT_ASKED.search(query.focus)
+    if contact:  # "联系电话是多少": a telephone number (or a postcode), not a count
+        return bool((_POSTCODE if contact.group(0) in ("邮编", "邮政编码") else _PHONE).search(sent))
     if qt in ("count", "percent", "amount"):
         return _has_number(query, sent, q_numbers)
     if qt == "when":

@@ -20,6 +20,8 @@ from bot.extractive.terms import ABBREVIATION, term_match
 # where one asked part ends and the next begins: "…多少条？其中…几条", "收到几件，答复了几件"
 _PART_BREAK = re.compile(r"[？?，,；;、]|其中")
 _ASKING = re.compile(r"多少|几")
+# things joined before 各/分别 and the number asked of each: "公共企事业单位信息和重点领域信息各多少条"
+_EACH = re.compile(r"(.+?(?:和|与|及|以及).+?)(?:各|分别)(?:是|有|为)?(?:多少|几)")
 MIN_FIT = 0.4
 """The least weighted share of a part's words a clause must hold to answer it."""
 MAX_PARTS = 3
@@ -28,8 +30,13 @@ NEAR_CHARS = 150
 
 
 def asked_parts(ctx: AnswerContext) -> list[list[str]]:
-    """The asked words of each part of the question that asks for a number, in the question's order."""
+    """The asked words of each part of the question that asks for a number, in the question's order; "X和Y各
+    多少条" asks of X and of Y."""
     parts = [p for p in _PART_BREAK.split(normalize(ctx.query.focus)) if _ASKING.search(p)]
+    if len(parts) == 1:
+        each = _EACH.search(parts[0])
+        if each:
+            parts = [x for x in re.split(r"和|与|及|以及", each.group(1)) if x]
     out = [[t for t in ctx.terms if t in p] for p in parts]
     return [terms for terms in out if terms][:MAX_PARTS]
 
@@ -39,7 +46,7 @@ def other_parts(ctx: AnswerContext, best: Candidate, piece: Piece, max_chars: in
     `max_chars` in all): the piece, unless it answers no part, and those clauses, from the sentences near the
     best one; [] when the piece alone answers as well."""
     query = ctx.query
-    if query.qtype not in ("count", "amount", "percent") or query.asks < 2:
+    if query.qtype not in ("count", "amount", "percent"):
         return []
     parts = asked_parts(ctx)
     if len(parts) < 2:

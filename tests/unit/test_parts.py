@@ -18,7 +18,11 @@ REPORTS = {
     "二、存在问题\n\n信息发布的及时性还需提高。\n",
     "hf.txt": "株洲市荷塘区金山街道2025年法治政府建设情况报告\n\n一、主要举措\n\n"
     "全年对重大行政决策、规范性文件及社区合同开展合法性审查316件,覆盖率达100%。其中,规范性文件审查4件,"
-    "重大行政决策审查7件,社区合同审查305件。\n\n二、下一步打算\n\n继续加强审查工作。\n",
+    "重大行政决策审查7件,社区合同审查305件。\n\n二、下一步打算\n\n继续加强审查工作。街道办公地址为株洲市荷塘区金山路1号,"
+    "邮政编码:412000,联系电话:0731-28280000。\n",
+    # a page with no title and no year: which years it covers is not known
+    "wj.txt": "根据有关要求，现将荷塘区卫生健康局法治建设情况报告如下。\n\n一、主要举措\n\n"
+    "全面落实合法性审查制度，审查各类合同28件。\n",
 }
 
 
@@ -36,6 +40,8 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
         ("芦淞区司法局2025年一共主动公开了多少条信息？其中行政执法类多少条？", ["640条", "203条"]),
         # the subset in the sentence after the total
         ("金山街道2025年一共做了多少件合法性审查？其中社区合同占多少件？", ["316件", "305件"]),
+        # two things joined before 各: the number of each
+        ("芦淞区司法局2025年公开的政策文件类信息和工作动态类信息各多少条？", ["81条", "341条"]),
     ],
 )
 def test_each_asked_number_comes_from_the_clause_of_its_part(qa: ReportQA, question: str, numbers: list[str]) -> None:
@@ -51,3 +57,14 @@ def test_each_asked_number_comes_from_the_clause_of_its_part(qa: ReportQA, quest
 def test_a_question_asking_one_number_gets_no_other_clauses(qa: ReportQA) -> None:
     ans = qa.ask("芦淞区司法局2025年收到几件信息公开申请？")
     assert "12件" in ans.answer and "9件" not in ans.answer, ans.answer
+
+
+def test_a_telephone_number_asked_is_a_telephone_number_not_a_count(qa: ReportQA) -> None:
+    ans = qa.ask("金山街道的联系电话是多少？")
+    assert ans.answerable and "0731-28280000" in ans.answer, ans.answer
+    assert "412000" not in ans.answer  # the postcode beside it is not what was asked
+
+
+def test_a_report_of_unknown_years_is_not_refused_for_the_year_asked(qa: ReportQA) -> None:
+    ans = qa.ask("荷塘区卫健局2024年审查了多少件合同？")
+    assert ans.answerable and "28件" in ans.answer, ans.answer

@@ -262,3 +262,9 @@ def test_a_count_in_words_and_a_rise_in_percent(question: str, sentence: str, an
     from bot.extractive.facts import type_ok
 
     assert type_ok(QueryParser([]).parse(question), normalize(sentence), set()) is answers
+
+
+def test_a_measure_word_says_what_is_counted_even_beside_money_words() -> None:
+    # 经费 is a money word, but 几条 counts items of information
+    assert classify("预决算和三公经费信息占几条？") == ("count", "条")
+    assert classify("三公经费一共多少钱？")[0] == "amount"
