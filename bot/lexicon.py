@@ -74,7 +74,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # which sentence answered a tuning question for the worse.)
 SECTION_CUES: tuple[tuple[str, str], ...] = (
     (
-        r"不足|短板|差距|薄弱|欠缺|不够|短处|弱项|没做好|做得不好|哪些问题|什么问题|啥问题|存在.{0,4}问题|困难",
+        r"不足|短板|差距|薄弱|欠缺|不够|短处|弱项|毛病|缺点|缺陷|没做好|做得不好|哪些问题|什么问题|啥问题|存在.{0,4}问题|困难",
         "存在问题 不足",
     ),
 )
