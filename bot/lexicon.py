@@ -65,6 +65,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "不足": ("不足", "问题", "薄弱"),
     "打算": ("计划", "安排", "思路", "打算", "建议"),
     "下一步": ("下一步", "下步", "计划", "安排"),
+    "接下来": ("下一步", "下步", "计划", "安排"),  # the spoken word for 下一步
 }
 
 # The part every 法治政府建设 annual report has on its shortcomings (the 2019 督察工作规定 asks each report for its

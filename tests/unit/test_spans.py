@@ -273,4 +273,6 @@ def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_se
 
     terms = asked_terms(section_words("两江觉得自己工作里还有哪些没做好的？"), [])
     assert "觉得" not in terms and "还有" not in terms
+    assert "局里" not in asked_terms("普法任务落到了局里哪些科室？", [])  # the bureau's inside: no asked thing
+    assert "市里" in asked_terms("从市里接过来多少事项？", [])  # but the city is: what came from it
     assert "存在问题" in section_words("白云承认法治建设上有哪些毛病？")
