@@ -117,7 +117,12 @@ def test_a_refusal_for_an_unknown_place_names_a_long_catalog_briefly() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["哪个区人社局的行政复议案件最多？", "各区的招聘会分别办了几场？", "这几份报告里，哪份提到了法律顾问？"],
+    [
+        "哪个区人社局的行政复议案件最多？",
+        "各区的招聘会分别办了几场？",
+        "这几份报告里，哪份提到了法律顾问？",
+        "这几份里头，哪些提到了法律顾问？",  # the reports pointed at without the word 报告
+    ],
 )
 def test_a_question_across_the_reports_with_none_named_is_a_survey(question: str) -> None:
     q = QueryParser(CATALOG).parse(question)
