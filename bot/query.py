@@ -39,7 +39,9 @@ _LIST = re.compile(
     r"哪些|哪几|有什么|有啥|包括|包含|列举|几个方面|几条|哪五|哪三|哪四|哪两|都有|都公开|干什么|做哪|哪几件"
 )
 # ("这几份报告", "那几个区" point at things: no count is asked)
-_COUNT = re.compile(r"多少|(?<![这那])几[件次家个人项场名宗部条期位户天月年]|几$|几？|数量|总数|一共|共计|合计")
+_COUNT = re.compile(
+    r"多少|(?<![这那])几\s*个?\s*(?:" + "|".join(map(re.escape, MEASURES)) + r")|几$|几？|数量|总数|一共|共计|合计"
+)
 # the numbers themselves asked for ("有啥数字", "哪些数据"): a count, not a list of things
 _NUMBERS_ASKED = re.compile(r"(?:什么|啥|哪些|具体)(?:数字|数据)")
 _PERCENT = re.compile(r"比例|比率|百分|占比|率|%|多高")
