@@ -142,7 +142,7 @@ def test_a_question_naming_a_report_or_not_asking_across_is_no_survey(question: 
     [
         ("一共发了多少张社保卡？", "张"),
         ("审批要几个工作日？", "工作日"),
-        ("各自出了几份文件？", "份"),  # 几 before any measure word asks a count
+        ("各自出了几份规范性文件？", "份"),  # 几 before any measure word asks a count
         ("办了几期培训？", "期"),
         ("印了多少份材料？", "份"),
         ("平均分多少？", None),
