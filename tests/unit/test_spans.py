@@ -276,3 +276,9 @@ def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_se
     assert "局里" not in asked_terms("普法任务落到了局里哪些科室？", [])  # the bureau's inside: no asked thing
     assert "市里" in asked_terms("从市里接过来多少事项？", [])  # but the city is: what came from it
     assert "存在问题" in section_words("白云承认法治建设上有哪些毛病？")
+
+
+def test_staff_are_the_reports_workers() -> None:
+    from bot.extractive.terms import SYNONYM, term_match
+
+    assert term_match("员工", "督促用人单位与20名劳动者补签劳动合同") >= SYNONYM
