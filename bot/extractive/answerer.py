@@ -21,7 +21,7 @@ from bot.extractive.compose import (
     side_labels,
 )
 from bot.extractive.context import AnswerContext
-from bot.extractive.facts import TITLE_KINDS, numbers_in
+from bot.extractive.facts import TITLE_KINDS, numbers_in, type_ok
 from bot.extractive.lists import enumeration_rest, list_answer, section_list
 from bot.extractive.params import ExtractiveParams
 from bot.extractive.parts import other_parts
@@ -29,14 +29,16 @@ from bot.extractive.scoring import candidates
 from bot.extractive.spans import (
     Candidate,
     Piece,
+    clauses,
     narrow,
     next_sentence,
     tighten,
+    trim,
     with_number_run,
     with_share,
     with_short_tail,
 )
-from bot.extractive.terms import TermWeights, asked_terms, entity_words
+from bot.extractive.terms import ABBREVIATION, TermWeights, asked_terms, entity_words, term_match
 from bot.lexicon import section_words
 from bot.query import Query
 from bot.types import Answer, Citation, Context, Hit
@@ -204,6 +206,9 @@ class ExtractiveAnswerer:
         if not pieces:
             return refuse(ctx, None)
         ans = compose(ctx.data, pieces, side_by_side=True)
+        if len(ans.answer) > p.compare_max_chars and query.qtype in ("count", "percent", "amount"):
+            pieces = [fact_clauses(ctx, x) for x in pieces]  # each side by the clause of its number alone
+            ans = compose(ctx.data, pieces, side_by_side=True)
         ans.answer = (which_more(ctx, pieces) or "") + ans.answer
         if missing:
             ans.answer += f"（{'、'.join(missing)}中没有找到相应内容。）"
@@ -225,6 +230,26 @@ class ExtractiveAnswerer:
         bar = self.params.survey_relative_coverage * max(c.coverage for c in picked)
         pieces = [tighten(narrow(c, ctx, ctx.terms), ctx) for c in picked if c.coverage >= bar]
         return compose(ctx.data, pieces, side_by_side=True)
+
+
+def fact_clauses(ctx: AnswerContext, piece: Piece) -> Piece:
+    """The piece cut to the clause holding the asked number (of several, the one beside the most asked words),
+    with the clause before it when the number's own clause names nothing asked ("8宗欠薪逃匿案件移送公安机关处理",
+    without "严厉打击恶意欠薪行为")."""
+    text = piece.chunk.text
+    spans = clauses(text, piece.start, piece.end)
+    held = [k for k, (a, b) in enumerate(spans) if type_ok(ctx.query, normalize(text[a:b]), ctx.q_numbers)]
+    if len(spans) < 2 or not held:
+        return piece
+
+    def named(k: int) -> float:
+        seg = normalize(text[spans[k][0] : spans[k][1]])
+        return sum(ctx.weights.idf(t) for t in ctx.terms if term_match(t, seg) >= ABBREVIATION)
+
+    first = last = max(held, key=lambda k: (named(k), -k))  # the number beside the asked words
+    if first > 0 and not named(first):
+        first -= 1
+    return trim(Piece(piece.chunk, spans[first][0], spans[last][1]))
 
 
 # "哪边多", "谁的更少", "是不是一样多": which side's count is larger

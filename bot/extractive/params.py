@@ -23,6 +23,8 @@ class ExtractiveParams:
     """In a comparison, each report's answer is the best run of clauses at most this long, when there is one."""
     compare_coverage_factor: float = 0.45
     """In a comparison the report is named and the fact type must match: the bar is this × min_coverage_fact."""
+    compare_max_chars: int = 80
+    """A comparison longer than this gives each side by the clause of its number alone: read at a glance."""
     survey_relative_coverage: float = 0.8
     """Across the collection (no report named), a report's answer needs this share of the best report's
     coverage and the rarest asked noun: the reports that answer hold the same asked terms."""
