@@ -68,9 +68,17 @@ class _Scorer:
         cov = got / self.total
         if self.key and max(term_match(self.key, sent), term_match(self.key, head)) < p.key_term_min_match:
             cov *= p.key_term_miss_factor
-        if self.year_terms and not any(y in sent or y in head for y in self.year_terms):
+        if self.year_terms and not any(self._about_year(y, sent) or y in head for y in self.year_terms):
             cov = 0.0  # the asked year is not the report's: only text about that year answers
         return cov, matched
+
+    def _about_year(self, year: str, sent: str) -> bool:
+        """The sentence speaks of that year: not only as the year of a plan ("2018年我局将…"), unless the
+        question asks for plans."""
+        at = sent.find(year)
+        if at < 0:
+            return False
+        return self.plans or not _ASPIRATION.search(sent, at + len(year), at + len(year) + 12)
 
     def key_ok(self, sent: str, head: str) -> bool:
         """The rarest asked noun is in the sentence or its heading (a feature of the answer gate)."""

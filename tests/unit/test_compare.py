@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.pipeline import ReportQA
@@ -39,3 +41,15 @@ def test_a_side_cut_to_its_number_keeps_the_clause_beside_the_asked_words(qa: Re
     b = chunk.text.index("。", a)
     cut = fact_clauses(ctx, Piece(chunk, a, b))
     assert cut.text == "公安机关对我局移送的 9 宗欠薪逃匿案件及时立案处理", cut.text
+
+
+def test_a_year_the_report_names_only_as_its_plans_year_answers_only_questions_about_plans(tmp_path: Path) -> None:
+    qa2 = fixture_qa(
+        tmp_path,
+        {
+            "p.txt": "长沙市岳麓区司法局2023年法治政府建设年度报告\n\n一、主要成效\n\n全年办理行政复议案件40件。\n\n"
+            "二、下一步计划\n\n2024年我局将继续深化行政复议体制改革，提升依法行政水平。\n"
+        },
+    )
+    assert not qa2.ask("岳麓区司法局2024年行政复议改革的成效怎么样？").answerable
+    assert qa2.ask("岳麓区司法局2024年打算怎么推进行政复议改革？").answerable
