@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from bot.analysis import normalize
 from bot.numerals import MEASURES, counted_numerals
 from bot.query import Query
 
@@ -150,11 +151,22 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
     return True
 
 
+def _restated_unit(query: Query, found: list[tuple[str, str, int, int]]) -> str | None:
+    """The report's own measure word for the things a question counts with the generic 个: "那27个仲裁员里，律师
+    占了几个" restates the report's "27名仲裁员", so the answer counts people (名), not cases (件)."""
+    if query.unit != "个":
+        return None
+    stated = {n for n, u, _a, _b in numbers_in(normalize(query.focus)) if u == "个"}
+    return next((u for n, u, _a, _b in found if n in stated and u and u != "个"), None)
+
+
 def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     """A number of the asked kind that the question does not state itself."""
     qt = query.qtype
     dates = [(m.start(), m.end()) for m in _DATE.finditer(sent)] if qt == "count" else []
-    for num, unit, a, _b in numbers_in(sent):
+    found = numbers_in(sent)
+    asked = _restated_unit(query, found) or query.unit
+    for num, unit, a, _b in found:
         if num in q_numbers or any(da <= a < db for da, db in dates):
             continue  # (a day of a date, "9月23日", is a date, not a count of days)
         every = _EVERY.search(sent, max(0, a - 3), a)
@@ -169,7 +181,7 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
             return True
         if qt in ("amount", "count") and bare == "%" and _CHANGE_ASKED.search(query.focus):
             return True  # "收入增长了多少": a rise is given as a percentage as often as an amount
-        if qt == "count" and unit and (unit_ok(unit, query.unit) if query.unit else True):
+        if qt == "count" and unit and (unit_ok(unit, asked) if asked else True):
             return True
         if qt == "count" and not unit and not query.unit and "." in num:
             return True  # a score or an index with no unit ("平均分99.99")

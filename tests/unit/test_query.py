@@ -275,3 +275,18 @@ def test_a_measure_word_says_what_is_counted_even_beside_money_words() -> None:
     # 经费 is a money word, but 几条 counts items of information
     assert classify("预决算和三公经费信息占几条？") == ("count", "条")
     assert classify("三公经费一共多少钱？")[0] == "amount"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answers"),
+    [
+        ("聘任了27名兼职仲裁员,参与审理案件共计600余件。", False),  # cases, not arbitrators
+        ("聘任了27名兼职仲裁员,其中律师12名。", True),
+    ],
+)
+def test_a_count_of_ge_restating_the_reports_number_counts_what_the_report_counted(sentence: str, answers: bool) -> None:
+    from bot.analysis import normalize
+    from bot.extractive.facts import type_ok
+
+    q = QueryParser([]).parse("那27个兼职仲裁员里，律师占了几个？")
+    assert type_ok(q, normalize(sentence), {"27"}) is answers
