@@ -284,7 +284,7 @@ def test_a_measure_word_says_what_is_counted_even_beside_money_words() -> None:
         ("聘任了27名兼职仲裁员,其中律师12名。", True),
     ],
 )
-def test_a_count_of_ge_restating_the_reports_number_counts_what_the_report_counted(sentence: str, answers: bool) -> None:
+def test_a_count_in_ge_restating_the_reports_number_counts_its_things(sentence: str, answers: bool) -> None:
     from bot.analysis import normalize
     from bot.extractive.facts import type_ok
 
