@@ -15,7 +15,7 @@ from bot import places
 from bot.analysis import add_words, normalize, word_at
 from bot.gazetteer import Gazetteer, PlaceMatch
 from bot.injection import strip_instructions
-from bot.numerals import MEASURES
+from bot.numerals import MEASURES, arabic
 from bot.orgs import TOWN_LEVELS, TOWN_NAME, body_named_at, bureau_kind, town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
@@ -77,6 +77,36 @@ _MEASURE_ALT = "|".join(map(re.escape, MEASURES))
 _UNIT = re.compile(
     rf"(?<![这那])几\s*个?\s*({_MEASURE_ALT})|多少\s*个?\s*({_MEASURE_ALT}|万)|(?:(?<![这那])几|多少)\s*(个)"
 )
+
+
+# a follow-up pointing at an item of the answer before it: "第一个是怎么造成的？", "第二条呢", "最后一点"
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十\d]{1,2})\s*(?:个|条|项|点|件|种|类|是)|最后一?\s*(?:个|条|项|点)")
+# where the items of an answer begin: "一是…", "二是…", "；", "（一）", "1."
+_ITEM_BREAK = re.compile(
+    r"[；;。]|(?<![\d一二三四五六七八九十])[一二三四五六七八九十]是|（[一二三四五六七八九十]）|(?<!\d)\d[.、．]"
+)
+
+
+def _ordinal_resolved(q: str, history: Sequence[HistoryTurn]) -> str:
+    """The question with its "第一个" written as that item of the previous answer ("劳动仲裁案件积压较多是怎么造成
+    的？"), so that the item's words are asked and retrieved; the question itself when it points at none."""
+    m = _ORDINAL.search(q)
+    answer = next((t.content for t in reversed(history) if t.role == "assistant" and t.content.strip()), "")
+    if not m or not answer:
+        return q
+    items = [x.strip(" ，,、：:") for x in _ITEM_BREAK.split(re.sub(r"\[\d+\]", "", answer))]
+    items = [x for x in items if len(x) >= 2]
+    if not items:
+        return q
+    if m.group(1):
+        digits = m.group(1) if m.group(1).isdigit() else re.sub(r"\D", "", arabic(m.group(1) + "个"))
+        n = int(digits or 0)
+        if not 1 <= n <= len(items):
+            return q
+        item = items[n - 1]
+    else:
+        item = items[-1]
+    return q[: m.start()] + strip_instructions(item) + q[m.end() :]
 
 
 @dataclass
@@ -318,7 +348,7 @@ class QueryParser:
         return out
 
     def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
-        q = strip_instructions(question.strip())
+        q = _ordinal_resolved(strip_instructions(question.strip()), history)
         # the previous user turn, cleaned as a question is (assistant turns never steer the query)
         prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
         prev = strip_instructions(prev) if prev else prev
