@@ -24,6 +24,8 @@ TITLE_KINDS = frozenset(
 _UNIT_GROUPS: list[frozenset[str]] = [
     frozenset("件 宗 件次 起 个 例".split()),
     frozenset("次 件次 场 期 轮 回 人次".split()),
+    # a case is an event: "输了几场/几回官司" is answered in 件, 宗 or 起
+    frozenset("场 回 件 宗 起".split()),
     frozenset("人 名 位 人次 户 余人 余名".split()),
     frozenset("家 个 户 所 余家".split()),
     frozenset("项 个 条 类 款 余项".split()),

@@ -157,6 +157,13 @@ def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> N
         assert not unit_ok("份", unit) and unit_ok("张", unit)  # 5万余份宣传资料 is no count of cards
 
 
+def test_a_case_is_an_event_so_a_count_of_lawsuits_in_chang_is_answered_in_jian() -> None:
+    from bot.extractive.facts import unit_ok
+
+    assert unit_ok("件", "场") and unit_ok("宗", "回")  # 输了几场官司: 败诉6件
+    assert not unit_ok("人", "场") and not unit_ok("万元", "场")
+
+
 def test_a_follow_up_without_a_question_word_asks_what_the_question_before_it_asked() -> None:
     history = [HistoryTurn(role="user", content="去年牵头办了多少件人大建议？")]
     assert QueryParser([]).parse("那会办的呢？", history).qtype == "count"
