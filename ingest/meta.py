@@ -86,6 +86,9 @@ def find_issuer(
     org = org or first_org(breadcrumb or "", prefixed_only=True)
     region = _head_region(title, breadcrumb, opening, text, level=org.level if org else None)
     if org is None:
+        sector = _sector_body(opening, text)
+        if sector:  # "全市卫生健康系统…": the sector's own body, as the text names it with its place
+            return sector, _region_of(sector, head + text[:3000])
         return _government_of(region, title, opening), region
     if org.prefixed:
         return _with_full_name(org.name, text), _region_of(org.name, head + text[:3000])
@@ -125,6 +128,22 @@ def find_issuer(
     if place == region.district and region.city and region.city != place and not place.endswith("市"):
         prefix = region.city + place  # (a county-level city goes by its own name: 海安市交通运输局)
     return _with_full_name(prefix + org.body, text), region
+
+
+# a report that speaks for a sector of its place: "全市卫生健康系统…", "全区交通运输系统"
+_SECTOR_VOICE = re.compile(r"(?:全|我)[市区县省州]([\u4e00-\u9fa5]{2,8}?)(?:系统|战线|行业)")
+
+
+def _sector_body(opening: str, text: str) -> str | None:
+    """The body of the sector a report speaks for ("全市卫生健康系统" → the 南京市卫生健康委员会 the text
+    names), when the text names exactly one such body with its place."""
+    m = _SECTOR_VOICE.search(opening)
+    if not m:
+        return None
+    sector = m.group(1)
+    named = orgs(text[:3000], prefixed_only=True, titles=True)
+    names = {o.name for o in named if sector in o.body and not o.leadership}
+    return names.pop() if len(names) == 1 else None
 
 
 def _posted_as(org: Org, poster: str | None) -> Org | None:

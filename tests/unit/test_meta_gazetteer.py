@@ -699,3 +699,16 @@ def test_a_word_before_a_towns_name_is_part_of_it_only_when_a_noun(tmp_path: Pat
         "现将枫溪街道2025年度法治政府建设情况报告如下。\n\n一、主要举措\n\n调解纠纷3件。\n"
     )
     assert _meta(tmp_path, "fx.txt", text).issuer == "芦淞区枫溪街道办事处"
+
+
+def test_a_report_speaking_for_a_sector_of_its_city_is_that_sectors_body(tmp_path: Path) -> None:
+    text = (
+        "在市委、市政府的坚强领导下，全市卫生健康系统坚持依法行政，加快推进法治政府建设。\n\n"
+        "一、工作情况\n\n出台了《株洲市卫生健康委员会重大行政执法决定法制审核规定》，审核案件13件。\n"
+    )
+    meta = _meta(tmp_path, "wj.txt", text)
+    assert meta.issuer == "株洲市卫生健康委员会"
+    assert (meta.region.city, meta.region.district) == ("株洲市", None)
+    # the sector's body is not named: no body is guessed for it
+    other = _meta(tmp_path, "wj2.txt", text.replace("株洲市卫生健康委员会", "株洲市人民政府"))
+    assert other.issuer is None or "卫生健康" not in other.issuer
