@@ -49,6 +49,11 @@ def _region_of(words: str, context: str) -> Region:
     district = found["district"]
     if district and not found["city"] and g.lookup(district):
         found = {**g.parents_of(district, context), **{k: v for k, v in found.items() if v}}
+    elif district and not found["city"] and not found["province"] and not g.is_division(district):
+        # a named area the gazetteer does not know (泾河新城): the one city its text names ("按照西安市…标准")
+        cities = {c.city or c.name for m in g.find(context) if m.level == "city" for c in m.candidates[:1]}
+        if len(cities) == 1:
+            found = {**g.resolve(cities.pop()), "district": district}
     return Region(**found)
 
 

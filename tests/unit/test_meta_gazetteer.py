@@ -712,3 +712,14 @@ def test_a_report_speaking_for_a_sector_of_its_city_is_that_sectors_body(tmp_pat
     # the sector's body is not named: no body is guessed for it
     other = _meta(tmp_path, "wj2.txt", text.replace("株洲市卫生健康委员会", "株洲市人民政府"))
     assert other.issuer is None or "卫生健康" not in other.issuer
+
+
+def test_a_named_area_the_gazetteer_does_not_know_lies_in_the_one_city_its_text_names(tmp_path: Path) -> None:
+    text = (
+        "泾河新城2025年度法治政府建设工作报告\n\n2025年，泾河新城坚持依法行政。\n\n一、主要举措\n\n"
+        "按照西安市行政处罚案卷新标准，开展案卷评查2次。\n"
+    )
+    meta = _meta(tmp_path, "jh.txt", text)
+    assert (meta.region.province, meta.region.city, meta.region.district) == ("陕西省", "西安市", "泾河新城")
+    two = _meta(tmp_path, "jh2.txt", text.replace("开展案卷评查2次", "学习咸阳市经验，开展案卷评查2次"))
+    assert two.region.city is None  # two cities named: neither is taken for its parent
