@@ -43,6 +43,9 @@ _YEAR_NUMBER = re.compile(r"(?:19|20)\d{2}")
 _CONTACT_ASKED = re.compile(r"电话|热线|传真|邮编|邮政编码")
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}[-—－ ]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)12345(?!\d)")
 _POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+# a count of a document's parts ("由…6个部分组成", "分为三部分"), and a question asking for one
+_PARTS_AFTER = re.compile(r"\s*(?:个\s*)?部分")
+_PARTS_ASKED = re.compile(r"几(?:个)?部分|多少(?:个)?部分")
 # a question asking how much something changed ("增长了多少", "下降多少"): a percentage answers it
 _CHANGE_ASKED = re.compile(r"(?:增长|增加|提高|提升|上升|下降|减少|降低|缩短|压缩)了?(?:多少|几)")
 _CN_NUM = re.compile(
@@ -168,9 +171,11 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     dates = [(m.start(), m.end()) for m in _DATE.finditer(sent)] if qt == "count" else []
     found = numbers_in(sent)
     asked = _restated_unit(query, found) or query.unit
-    for num, unit, a, _b in found:
+    for num, unit, a, b in found:
         if num in q_numbers or any(da <= a < db for da, db in dates):
             continue  # (a day of a date, "9月23日", is a date, not a count of days)
+        if _PARTS_AFTER.match(sent, b) and not _PARTS_ASKED.search(query.focus):
+            continue  # "…等6个部分组成": the parts of the report itself, not a count of anything it did
         every = _EVERY.search(sent, max(0, a - 3), a)
         if every and every.group(0).strip() not in query.focus:
             continue  # "每一件", "每月5日": a frequency or a rule, not how many there were (unless asked: 每年花多少)
