@@ -41,7 +41,7 @@ class ReportIdfRetriever(HybridRetriever):
     def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         if not report_ids or data.bm25 is None:
             return super().bm25_ranking(data, text, report_ids)
-        from bot.analysis import bm25_tokens
+        from bot.text.analysis import bm25_tokens
 
         vocab = data.bm25.vocab_dict
         token_ids = [vocab[t] for t in bm25_tokens(text) if t in vocab]

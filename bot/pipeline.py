@@ -12,18 +12,18 @@ import time
 from collections.abc import Iterator, Sequence
 
 from bot import budget
-from bot.analysis import has_cjk, to_simplified
 from bot.answer.base import Answerer, Event, Prepared, pseudo_stream
 from bot.answer.llm import make_llm_answerer
 from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
 from bot.extractive import ExtractiveAnswerer
-from bot.lexicon import SYNONYMS, section_headings
 from bot.query import Query, QueryParser
 from bot.retrieve import HybridRetriever, RetrievalParams, make_retrieval_params
 from bot.settings import Settings
 from bot.store import IndexData, IndexHandle
+from bot.text.analysis import has_cjk, to_simplified
+from bot.text.lexicon import SYNONYMS, section_headings
 from bot.types import Answer, HistoryTurn, Hit
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ class ReportQA:
     @staticmethod
     def _collection(prep: Prepared) -> Answer | None:
         """The answer to a question about the collection itself (which reports, years, issuers), else None."""
-        from bot import places
         from bot.catalog import answer_collection, is_collection_question
+        from bot.text import places
 
         named = [*prep.query.regions, *prep.query.unknown_regions]
         names = [*named, *(places.stem(r) for r in named)]

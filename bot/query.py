@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot import places
-from bot.analysis import add_words, normalize, word_at
-from bot.gazetteer import Gazetteer, PlaceMatch
 from bot.injection import strip_instructions
-from bot.numerals import MEASURES, arabic
 from bot.orgs import TOWN_LEVELS, TOWN_NAME, body_named_at, bureau_kind, town_of_issuer
+from bot.text import places
+from bot.text.analysis import add_words, normalize, word_at
+from bot.text.divisions import PlaceMatch
+from bot.text.gazetteer import Gazetteer
+from bot.text.numerals import MEASURES, arabic
 from bot.types import HistoryTurn, ReportMeta
 
 QType = Literal["count", "percent", "amount", "who", "when", "name", "rank", "list", "yesno", "how", "compare", "fact"]
@@ -72,7 +73,7 @@ _SURVEY = re.compile(
 )
 _ACROSS = re.compile(r"各(?:个)?(?:区|县|市|州|地|盟|旗)|区县|县区|县市区|所辖|下辖|辖区内")
 
-# the measure word a count asks for ("多少张", "几个工作日"): any of bot.numerals.MEASURES, the longest first
+# the measure word a count asks for ("多少张", "几个工作日"): any of bot.text.numerals.MEASURES, the longest first
 _MEASURE_ALT = "|".join(map(re.escape, MEASURES))
 _UNIT = re.compile(
     rf"(?<![这那])几\s*个?\s*({_MEASURE_ALT})|多少\s*个?\s*({_MEASURE_ALT}|万)|(?:(?<![这那])几|多少)\s*(个)"
@@ -173,7 +174,7 @@ def classify(q: str) -> tuple[QType, str | None]:
 def _short_named(text: str) -> list[str]:
     """Divisions named by their short name where the words after it show it is a place ("天津的", "天河区人社局"
     are caught as full names already; "天津人社局", "天河那边" here). Short names alone are often ordinary words."""
-    from bot.gazetteer import Gazetteer
+    from bot.text.gazetteer import Gazetteer
 
     out = []
     for m in Gazetteer.default().find(text, short_names=True):

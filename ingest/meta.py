@@ -10,10 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from bot.analysis import tagged, to_simplified
-from bot.gazetteer import Gazetteer, named_areas
 from bot.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
-from bot.places import stem as stem_of
+from bot.text.analysis import tagged, to_simplified
+from bot.text.gazetteer import Gazetteer, named_areas
+from bot.text.places import stem as stem_of
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 

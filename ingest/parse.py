@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.analysis import normalize
-from bot.gazetteer import Gazetteer
+from bot.text.analysis import normalize
+from bot.text.gazetteer import Gazetteer
 from bot.types import ReportMeta, SectionRecord, SpanMap
 from ingest.load import RawReport
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.analysis import normalize
 from bot.decision import AnswerGate
 from bot.extractive.accept import Trace, acceptor
 from bot.extractive.compose import (
@@ -39,8 +38,9 @@ from bot.extractive.spans import (
     with_short_tail,
 )
 from bot.extractive.terms import ABBREVIATION, TermWeights, asked_terms, entity_words, term_match
-from bot.lexicon import section_words
 from bot.query import Query
+from bot.text.analysis import normalize
+from bot.text.lexicon import section_words
 from bot.types import Answer, Citation, Context, Hit
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.numerals import arabic
+from bot.text.numerals import arabic
 
 
 @pytest.mark.parametrize(

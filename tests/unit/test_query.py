@@ -272,8 +272,8 @@ def test_a_demonstrative_before_ji_points_rather_than_counts(question: str, expe
     ],
 )
 def test_a_count_in_words_and_a_rise_in_percent(question: str, sentence: str, answers: bool) -> None:
-    from bot.analysis import normalize
     from bot.extractive.facts import type_ok
+    from bot.text.analysis import normalize
 
     assert type_ok(QueryParser([]).parse(question), normalize(sentence), set()) is answers
 
@@ -292,8 +292,8 @@ def test_a_measure_word_says_what_is_counted_even_beside_money_words() -> None:
     ],
 )
 def test_a_count_in_ge_restating_the_reports_number_counts_its_things(sentence: str, answers: bool) -> None:
-    from bot.analysis import normalize
     from bot.extractive.facts import type_ok
+    from bot.text.analysis import normalize
 
     q = QueryParser([]).parse("那27个兼职仲裁员里，律师占了几个？")
     assert type_ok(q, normalize(sentence), {"27"}) is answers

@@ -269,7 +269,7 @@ def test_gdp_is_written_out_as_the_regions_product() -> None:
 
 def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_section() -> None:
     from bot.extractive.terms import asked_terms
-    from bot.lexicon import section_words
+    from bot.text.lexicon import section_words
 
     terms = asked_terms(section_words("两江觉得自己工作里还有哪些没做好的？"), [])
     assert "觉得" not in terms and "还有" not in terms

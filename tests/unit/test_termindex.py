@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.analysis import normalize
 from bot.pipeline import ReportQA
 from bot.retrieve import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.termindex import NgramIndex
+from bot.text.analysis import normalize
 from ingest.index import ingest
 
 # a small alphabet so that terms often occur, and sometimes only as scattered pairs
