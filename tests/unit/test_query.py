@@ -300,16 +300,16 @@ def test_a_count_in_ge_restating_the_reports_number_counts_its_things(sentence: 
 
 
 def test_a_follow_up_pointing_at_an_item_of_the_answer_asks_of_that_item() -> None:
-    from bot.query import _ordinal_resolved
+    from bot.query.followup import ordinal_resolved
 
     history = [
         HistoryTurn(role="user", content="存在哪几个问题？"),
         HistoryTurn(role="assistant", content="一是案件积压较多[1]；二是执法力量薄弱[2]；三是疑难案件增加[3]。"),
     ]
-    assert _ordinal_resolved("第一个是怎么造成的？", history) == "案件积压较多是怎么造成的？"
-    assert _ordinal_resolved("第二条呢？", history) == "执法力量薄弱呢？"
-    assert _ordinal_resolved("最后一个怎么解决？", history) == "疑难案件增加怎么解决？"
-    assert _ordinal_resolved("第五个呢？", history) == "第五个呢？"  # no fifth item: the question as asked
-    assert _ordinal_resolved("第一个是怎么造成的？", history[:1]) == "第一个是怎么造成的？"  # no answer to point at
+    assert ordinal_resolved("第一个是怎么造成的？", history) == "案件积压较多是怎么造成的？"
+    assert ordinal_resolved("第二条呢？", history) == "执法力量薄弱呢？"
+    assert ordinal_resolved("最后一个怎么解决？", history) == "疑难案件增加怎么解决？"
+    assert ordinal_resolved("第五个呢？", history) == "第五个呢？"  # no fifth item: the question as asked
+    assert ordinal_resolved("第一个是怎么造成的？", history[:1]) == "第一个是怎么造成的？"  # no answer to point at
     q = QueryParser([]).parse("第一个是怎么造成的？", history)
     assert "积压" in q.focus and q.qtype == "how"
