@@ -13,11 +13,11 @@ from collections.abc import Iterator, Sequence
 
 from bot import budget
 from bot.answer.base import Answerer, Event, Prepared, pseudo_stream
+from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.llm import make_llm_answerer
 from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
-from bot.extractive import ExtractiveAnswerer
 from bot.query import Query, QueryParser
 from bot.retrieve import HybridRetriever, RetrievalParams, make_retrieval_params
 from bot.settings import Settings

@@ -95,7 +95,7 @@ def test_ingest_writes_the_postings_and_an_index_without_them_still_answers(
 def test_the_body_a_question_names_as_writer_is_an_entity_not_an_asked_term() -> None:
     from types import SimpleNamespace
 
-    from bot.extractive.terms import entity_words
+    from bot.answer.extractive.terms import entity_words
     from bot.query import QueryParser
 
     data = SimpleNamespace(reports={})

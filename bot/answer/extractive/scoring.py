@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.extractive.context import AnswerContext
-from bot.extractive.facts import numbers_in, title_verb, type_ok
-from bot.extractive.spans import Candidate, is_heading_echo
-from bot.extractive.terms import SYNONYM, is_nounish, term_match
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.facts import numbers_in, title_verb, type_ok
+from bot.answer.extractive.spans import Candidate, is_heading_echo
+from bot.answer.extractive.terms import SYNONYM, is_nounish, term_match
 from bot.injection import is_flagged
 from bot.text.analysis import normalize, sentence_spans
 from bot.types import Chunk, Hit

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.extractive.facts import numbers_in
-from bot.extractive.params import ExtractiveParams
-from bot.extractive.terms import TermWeights
+from bot.answer.extractive.facts import numbers_in
+from bot.answer.extractive.params import ExtractiveParams
+from bot.answer.extractive.terms import TermWeights
 from bot.query import Query
 from bot.text.analysis import normalize
 from bot.text.numerals import arabic
