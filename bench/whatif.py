@@ -2,7 +2,7 @@
 
 - report-idf: BM25 scores use the corpus-wide IDF even when the question names its report, so the ranking of
   one report's 30 chunks shifts as other reports are added (terms common elsewhere lose weight). Candidate
-  fix in `bot/retrieve.py`: with a report filter, weight each query term by its IDF among the filtered chunks.
+  fix in `bot/retrieve/hybrid.py`: with a report filter, weight each query term by its IDF among the filtered chunks.
 
 It is implemented here as a subclass, for measurement only; nothing in bot/ changes. (A second candidate
 measured here before, city-first, "a city named without a district means the city's own reports", was
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import ReportQA  # noqa: E402
-from bot.retrieve import HybridRetriever, RetrievalParams  # noqa: E402
+from bot.retrieve.hybrid import HybridRetriever, RetrievalParams  # noqa: E402
 from bot.store import IndexData  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

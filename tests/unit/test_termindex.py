@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.pipeline import ReportQA
-from bot.retrieve import RetrievalParams
+from bot.retrieve.hybrid import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.termindex import NgramIndex
