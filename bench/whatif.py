@@ -6,7 +6,7 @@
 
 It is implemented here as a subclass, for measurement only; nothing in bot/ changes. (A second candidate
 measured here before, city-first, "a city named without a district means the city's own reports", was
-adopted in `bot/query.py` and is part of "as is" now.)
+adopted in `bot/query/` and is part of "as is" now.)
 Usage: python bench/whatif.py [--sizes 5,1000]   (after bench/scale.py)
 """
 
