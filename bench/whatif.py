@@ -2,11 +2,11 @@
 
 - report-idf: BM25 scores use the corpus-wide IDF even when the question names its report, so the ranking of
   one report's 30 chunks shifts as other reports are added (terms common elsewhere lose weight). Candidate
-  fix in `bot/retrieve.py`: with a report filter, weight each query term by its IDF among the filtered chunks.
+  fix in `bot/retrieve/hybrid.py`: with a report filter, weight each query term by its IDF among the filtered chunks.
 
 It is implemented here as a subclass, for measurement only; nothing in bot/ changes. (A second candidate
 measured here before, city-first, "a city named without a district means the city's own reports", was
-adopted in `bot/query.py` and is part of "as is" now.)
+adopted in `bot/query/` and is part of "as is" now.)
 Usage: python bench/whatif.py [--sizes 5,1000]   (after bench/scale.py)
 """
 
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import ReportQA  # noqa: E402
-from bot.retrieve import HybridRetriever, RetrievalParams  # noqa: E402
+from bot.retrieve.hybrid import HybridRetriever, RetrievalParams  # noqa: E402
 from bot.store import IndexData  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -41,7 +41,7 @@ class ReportIdfRetriever(HybridRetriever):
     def bm25_ranking(self, data: IndexData, text: str, report_ids: Sequence[str] | None) -> list[tuple[int, float]]:
         if not report_ids or data.bm25 is None:
             return super().bm25_ranking(data, text, report_ids)
-        from bot.analysis import bm25_tokens
+        from bot.text.analysis import bm25_tokens
 
         vocab = data.bm25.vocab_dict
         token_ids = [vocab[t] for t in bm25_tokens(text) if t in vocab]

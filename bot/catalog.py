@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.analysis import normalize, tagged
-from bot.extractive.compose import date_as_written, posted_by, side_labels, years_text
+from bot.answer.extractive.compose import date_as_written, posted_by, side_labels, years_text
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
+from bot.text.analysis import normalize, tagged
 from bot.types import Answer, Citation
 
 # the words a user calls the reports by

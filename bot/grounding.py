@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.analysis import char_ngrams
-from bot.numerals import arabic, counted_numerals
+from bot.text.analysis import char_ngrams
+from bot.text.numerals import arabic, counted_numerals
 
 REF = re.compile(r"\[(\d{1,2})\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

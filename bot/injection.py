@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.analysis import sentence_spans
+from bot.text.analysis import sentence_spans
 
 INSTRUCTION = re.compile(
     # to drop, forget or skip instructions

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.analysis import tagged, word_at, word_ends_at
-from bot.gazetteer import Gazetteer, named_area
+from bot.text.analysis import tagged, word_at, word_ends_at
+from bot.text.gazetteer import Gazetteer, named_area
 
 BODY_SUFFIX = r"(?:人民政府|委员会|管委会|办公室|办事处|大队|支队|中队|中心|局|厅|委|办|院|署|队)"
 """The word a body's name ends in (局, 委员会, 人民政府…)."""

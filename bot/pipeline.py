@@ -12,18 +12,19 @@ import time
 from collections.abc import Iterator, Sequence
 
 from bot import budget
-from bot.analysis import has_cjk, to_simplified
 from bot.answer.base import Answerer, Event, Prepared, pseudo_stream
+from bot.answer.extractive import ExtractiveAnswerer
 from bot.answer.llm import make_llm_answerer
 from bot.budget import Budget
 from bot.embed import Embedder, make_embedder
 from bot.errors import BadRequest
-from bot.extractive import ExtractiveAnswerer
-from bot.lexicon import SYNONYMS, section_headings
 from bot.query import Query, QueryParser
-from bot.retrieve import HybridRetriever, RetrievalParams, make_retrieval_params
+from bot.retrieve.compare import per_report
+from bot.retrieve.expand import expanded
+from bot.retrieve.hybrid import HybridRetriever, RetrievalParams, make_retrieval_params
 from bot.settings import Settings
 from bot.store import IndexData, IndexHandle
+from bot.text.analysis import has_cjk, to_simplified
 from bot.types import Answer, HistoryTurn, Hit
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class ReportQA:
         At most `SURVEY_REPORTS` reports, found by one wider retrieval, so that the work stays bounded at any
         collection size; with fewer than two, it is an ordinary question.
         """
-        hits = self.retriever.retrieve(self._expanded(query.text), None, k=self.k * SURVEY_REPORTS, dense=dense)
+        hits = self.retriever.retrieve(expanded(query.text), None, k=self.k * SURVEY_REPORTS, dense=dense)
         ids = list(dict.fromkeys(h.chunk.report_id for h in hits))
         if query.years:  # "各区2020年…": the reports of that year
             ids = [r for r in ids if any(y in data.reports[r].meta.years for y in query.years)] or ids
@@ -140,31 +141,18 @@ class ReportQA:
         if len(ids) > 1:
             query.report_ids, query.compare = ids, True
 
-    @staticmethod
-    def _expanded(text: str) -> str:
-        """The query text plus the report wording of its colloquial words (官司 → 诉讼)."""
-        extra = [w for key, syns in SYNONYMS.items() if key in text for w in syns if w not in text]
-        extra += [w for w in section_headings(text) if w not in text]
-        return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
-
     def _retrieve(self, query: Query, data: IndexData, dense: bool) -> list[Hit]:
-        text = self._expanded(query.text)
+        text = expanded(query.text)
         if query.compare and len(query.report_ids) > 1:
             # one retrieval per report, so that each side of a comparison has its evidence
-            per = max(4, self.k // len(query.report_ids) + 2)
-            per_report = [self.retriever.retrieve(text, [rid], k=per, dense=dense) for rid in query.report_ids]
-            # interleave, so that the first k contexts hold every side of the comparison
-            hits: list[Hit] = []
-            for i in range(per):
-                hits.extend(r[i] for r in per_report if i < len(r))
-            return hits
+            return per_report(self.retriever, text, query.report_ids, self.k, dense=dense)
         return self.retriever.retrieve(text, query.report_ids or None, dense=dense)
 
     @staticmethod
     def _collection(prep: Prepared) -> Answer | None:
         """The answer to a question about the collection itself (which reports, years, issuers), else None."""
-        from bot import places
         from bot.catalog import answer_collection, is_collection_question
+        from bot.text import places
 
         named = [*prep.query.regions, *prep.query.unknown_regions]
         names = [*named, *(places.stem(r) for r in named)]

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     dense_skip: bool = Field(
         True,
         description="Make the dense query only where it can matter: not when BM25's best hit is decisive "
-        "(bot.retrieve.bm25_decisive), and for extractive answers only to retry a question BM25's hits would "
+        "(bot.retrieve.hybrid.bm25_decisive), and for extractive answers only to retry a question BM25's hits would "
         "refuse (false: on every question).",
     )
     request_budget_s: float = Field(

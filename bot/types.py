@@ -70,7 +70,7 @@ class ReportMeta(BaseModel):
         place = self.region.district or self.region.city or self.region.province or ""
         city = self.region.city
         if self.region.district and city and city != self.region.district and not place.startswith(city[:2]):
-            from bot.gazetteer import Gazetteer
+            from bot.text.gazetteer import Gazetteer
 
             if len(Gazetteer.default().lookup(self.region.district)) > 1:
                 place = city + place  # "广州市白云区": a district name that several cities have needs its city

@@ -26,7 +26,7 @@ def collect(
     index: Path | None, reports: Path, sets: tuple[str, ...] = ("tune",)
 ) -> tuple[list[list[float]], list[int]]:
     """(features, label) of every sentence weighed on the given sets (the tuning set by default)."""
-    from bot.extractive import Piece
+    from bot.answer.extractive import Piece
     from bot.pipeline import ReportQA
 
     settings = Settings(**({"index_dir": index} if index else {}))  # type: ignore[arg-type]

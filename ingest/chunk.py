@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from bot.analysis import count_tokens, sentence_spans
 from bot.errors import ConfigError
+from bot.text.analysis import count_tokens, sentence_spans
 from bot.types import Chunk
 from ingest.parse import ParsedReport, Section
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.analysis import ANALYZER_VERSION
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
 from bot.injection import flagged_spans
@@ -28,6 +27,7 @@ from bot.settings import Settings
 from bot.store.layout import CHUNKS, REPORTS, Manifest, read_current, read_manifest, write_current
 from bot.store.vectors import collection_name, drop_collection
 from bot.store.writer import TOKENS_DIR, Reused, collect_garbage, intact, load_tokens, vector_base, write_generation
+from bot.text.analysis import ANALYZER_VERSION
 from bot.types import Chunk, IngestRecord, Region
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
@@ -127,11 +127,13 @@ def code_version() -> str:
     """A hash of the code that shapes the index: a new parser re-parses (vectors still come from cache)."""
     import hashlib
 
-    import bot.analysis
-    import bot.gazetteer
     import bot.orgs
-    import bot.places
     import bot.store.termindex
+    import bot.text.analysis
+    import bot.text.areas
+    import bot.text.divisions
+    import bot.text.gazetteer
+    import bot.text.places
     import ingest.chunk
     import ingest.formats
     import ingest.load
@@ -146,10 +148,12 @@ def code_version() -> str:
         ingest.parse,
         ingest.meta,
         ingest.chunk,
-        bot.places,
-        bot.gazetteer,
+        bot.text.places,
+        bot.text.divisions,
+        bot.text.gazetteer,
+        bot.text.areas,
         bot.orgs,
-        bot.analysis,
+        bot.text.analysis,
         bot.store.termindex,
     ):
         path = Path(str(mod.__file__))

@@ -1,2 +1,3 @@
-"""Answering a prepared question: the Answerer seam (base), the LLM answerer (llm) and the fallback that composes
-it with the extractive answerer (fallback). The extractive answerer itself lives in bot/extractive/."""
+"""Answering a prepared question: the Answerer seam (base), the LLM answerer (llm), the fallback that composes
+it with the extractive answerer (fallback), and the extractive answerer itself with its Answerer adapter
+(extractive/)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot import budget
 from bot.answer.base import Declined, Event, Prepared
-from bot.answer.extractive import ExtractiveAdapter
+from bot.answer.extractive import ExtractiveAdapter, ExtractiveAnswerer
 from bot.answer.fallback import FallbackAnswerer
 from bot.answer.prompt import (
     PROMPTS_DIR,
@@ -33,7 +33,6 @@ from bot.answer.prompt import (
 )
 from bot.answer.verify import MIN_SUPPORT, UNVERIFIED, Ungrounded, verify_answer
 from bot.errors import ConfigError
-from bot.extractive import ExtractiveAnswerer
 from bot.settings import Settings
 from bot.types import Answer
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.analysis import char_ngrams, sentence_spans
 from bot.answer.base import Declined, Prepared
 from bot.answer.prompt import Block, chunk_blocks
 from bot.errors import LLMError
@@ -23,6 +22,7 @@ from bot.grounding import (
     stated_numbers,
     support,
 )
+from bot.text.analysis import char_ngrams, sentence_spans
 from bot.types import CANNOT_ANSWER, Answer, Citation
 
 UNVERIFIED = "（未在所引资料中找到）"

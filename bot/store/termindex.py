@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.analysis import normalize
+from bot.text.analysis import normalize
 from bot.types import Chunk
 
 _EMPTY = np.empty(0, dtype=np.int32)

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.analysis import bm25_tokens
 from bot.embed import CachedEmbedder
 from bot.errors import IngestError
 from bot.injection import flagged_spans
@@ -28,6 +27,7 @@ from bot.store.layout import CHUNKS, FORMAT_VERSION, MANIFEST, REPORTS, Manifest
 from bot.store.termindex import NgramIndex
 from bot.store.vectors import BATCH as VECTOR_BATCH
 from bot.store.vectors import ChromaVectors, collection_name, drop_collection, forget_clients
+from bot.text.analysis import bm25_tokens
 from bot.types import Chunk, IngestRecord
 
 log = logging.getLogger(__name__)

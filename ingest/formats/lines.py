@@ -12,7 +12,7 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\r\n\f\v\xa0\u3000]+(?=[{_CJK}])")
 _SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u3000\u2002\u2003\u200b\ufeff]+")
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
-# The official numbering the parser ranks headings by (kept in step with ingest.parse.HEADING_STYLES).
+# The official numbering the parser ranks headings by (kept in step with ingest.parse.lines.HEADING_STYLES).
 NUMBERED = re.compile(
     rf"^(第[{_CN_DIGITS}\d]+[章部篇节]|[{_CN_DIGITS}]+(?:[、．]|\.(?!\d))|[（(][{_CN_DIGITS}]+[）)]"
     r"|\d{1,2}(?:[、．]|\.(?!\d))|[（(]\d{1,2}[）)]|[①②③④⑤⑥⑦⑧⑨⑩])"

@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 
 from bot.answer.base import Answerer, Prepared
-from bot.answer.extractive import ExtractiveAdapter
+from bot.answer.extractive import ExtractiveAdapter, ExtractiveAnswerer
 from bot.answer.fallback import FallbackAnswerer
 from bot.answer.llm import LLMAnswerer, make_llm_answerer
 from bot.embed import HashEmbedder
-from bot.extractive import ExtractiveAnswerer
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle

@@ -21,7 +21,7 @@ import pytest
 
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
-from bot.retrieve import RetrievalParams
+from bot.retrieve.hybrid import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.layout import read_current

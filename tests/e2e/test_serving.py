@@ -26,7 +26,7 @@ from bot import budget
 from bot.answer.llm import make_llm_answerer
 from bot.embed import FifoLock, HashEmbedder, OpenAIEmbedder, QueryVectors
 from bot.pipeline import ReportQA
-from bot.retrieve import RetrievalParams, bm25_decisive
+from bot.retrieve.hybrid import RetrievalParams, bm25_decisive
 from bot.server import ops as server_module
 from bot.server.app import create_app
 from bot.server.chat import MAX_HISTORY_CHARS, MAX_TURN_CHARS, MAX_TURNS

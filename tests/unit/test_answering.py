@@ -14,7 +14,7 @@ import pytest
 
 from bot.embed import make_embedder
 from bot.pipeline import ReportQA
-from bot.retrieve import RetrievalParams
+from bot.retrieve.hybrid import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.types import HistoryTurn

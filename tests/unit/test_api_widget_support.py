@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import places
 from bot.embed import HashEmbedder
 from bot.pipeline import ReportQA
 from bot.server.app import create_app
 from bot.settings import Settings
 from bot.store import IndexHandle
+from bot.text import places
 from ingest.index import ingest
 from tests.conftest import NEUTRAL_FACT, NEUTRAL_Q, UNSEEN_DIR
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from conftest import ALL_NAMES, BOILERPLATE_MARKERS
 
-from bot.analysis import count_tokens
 from bot.errors import ConfigError
+from bot.text.analysis import count_tokens
 from bot.types import Chunk
 from ingest.chunk import chunk_report
 from ingest.parse import ParsedReport

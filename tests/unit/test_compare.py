@@ -31,8 +31,8 @@ def test_a_long_comparison_gives_each_side_by_the_clause_of_its_number(qa: Repor
 
 
 def test_a_side_cut_to_its_number_keeps_the_clause_beside_the_asked_words(qa: ReportQA) -> None:
-    from bot.extractive.answerer import fact_clauses
-    from bot.extractive.spans import Piece
+    from bot.answer.extractive.answerer import fact_clauses
+    from bot.answer.extractive.spans import Piece
 
     prep = qa.prepare("天心区移送公安的欠薪逃匿案件有多少宗？")
     ctx = qa.extractive._context(prep.query, prep.hits, prep.data)

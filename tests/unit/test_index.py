@@ -270,7 +270,7 @@ def test_ingest_of_two_folders_indexes_the_reports_of_both(tmp_path: Path, make_
 def test_reingest_tokenises_only_the_changed_report_and_ranks_like_a_rebuild(
     reports_dir: Path, make_settings: MakeSettings
 ) -> None:
-    from bot.retrieve import HybridRetriever
+    from bot.retrieve.hybrid import HybridRetriever
 
     settings = make_settings()
     first = ingest([reports_dir], settings, None)
@@ -311,7 +311,7 @@ def test_unchanged_reingest_reads_nothing_of_the_previous_generation(
 def test_plain_reingest_repairs_a_damaged_file_of_the_current_generation(
     reports_dir: Path, make_settings: MakeSettings, damage: str
 ) -> None:
-    from bot.retrieve import HybridRetriever
+    from bot.retrieve.hybrid import HybridRetriever
 
     settings = make_settings()
     first = ingest([reports_dir], settings, None)

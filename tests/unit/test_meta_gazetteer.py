@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.gazetteer import Gazetteer, named_area
 from bot.orgs import bureau_kind
-from bot.places import mentions
 from bot.query import QueryParser
+from bot.text.gazetteer import Gazetteer, named_area
+from bot.text.places import mentions
 from bot.types import ReportMeta
 from ingest.index import apply_overrides
 from ingest.load import load_report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.numerals import arabic
+from bot.text.numerals import arabic
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_numerals_inside_words_are_kept(text: str) -> None:
     ],
 )
 def test_a_date_or_a_frequency_is_not_the_answer_to_how_many(sentence: str, counts: bool) -> None:
-    from bot.extractive.facts import type_ok
+    from bot.answer.extractive.facts import type_ok
     from bot.query import Query
 
     query = Query(question="办了多少？", text="办了多少？", focus="办了多少？", qtype="count")
@@ -63,7 +63,7 @@ def test_a_date_or_a_frequency_is_not_the_answer_to_how_many(sentence: str, coun
     ],
 )
 def test_a_document_may_be_named_without_title_marks(sentence: str, named: bool) -> None:
-    from bot.extractive.facts import type_ok
+    from bot.answer.extractive.facts import type_ok
     from bot.query import Query
 
     query = Query(question="率先起草的是什么办法？", text="", focus="率先起草的是什么办法？", qtype="name")

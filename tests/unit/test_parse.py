@@ -393,6 +393,6 @@ def test_rare_district_names_are_found_in_the_title(tmp_path: Path, issuer: str,
 
 @pytest.mark.parametrize("text", ["全市各区", "两个区", "这个区", "各个区", "一个县", "依法治区", "员全省", "度全省"])
 def test_words_that_merely_end_in_a_level_are_not_places(text: str) -> None:
-    from bot.places import mentions
+    from bot.text.places import mentions
 
     assert mentions(text) == []

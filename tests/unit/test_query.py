@@ -103,7 +103,7 @@ def test_an_unknown_district_inside_a_known_city_selects_nothing(parser: QueryPa
 def test_a_refusal_for_an_unknown_place_names_a_long_catalog_briefly() -> None:
     from types import SimpleNamespace
 
-    from bot.extractive import ExtractiveAnswerer
+    from bot.answer.extractive import ExtractiveAnswerer
 
     metas = [_meta(f"r{i:03d}", f"第{i}区司法局", "江西省", "赣州市", f"第{i}区", 2020 + i % 5) for i in range(60)]
     data = SimpleNamespace(generation="g1", reports={m.report_id: SimpleNamespace(meta=m, text="") for m in metas})
@@ -150,7 +150,7 @@ def test_a_question_naming_a_report_or_not_asking_across_is_no_survey(question: 
     ],
 )
 def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> None:
-    from bot.extractive.facts import unit_ok
+    from bot.answer.extractive.facts import unit_ok
 
     assert classify(question) == ("count", unit)
     if unit == "张":
@@ -158,7 +158,7 @@ def test_a_count_asks_for_any_measure_word(question: str, unit: str | None) -> N
 
 
 def test_a_case_is_an_event_so_a_count_of_lawsuits_in_chang_is_answered_in_jian() -> None:
-    from bot.extractive.facts import unit_ok
+    from bot.answer.extractive.facts import unit_ok
 
     assert unit_ok("件", "场") and unit_ok("宗", "回")  # 输了几场官司: 败诉6件
     assert not unit_ok("人", "场") and not unit_ok("万元", "场")
@@ -229,7 +229,7 @@ def test_money_counted_asks_an_amount(question: str, qtype: str) -> None:
     ],
 )
 def test_a_number_answers_with_more_than_and_asked_frequencies(question: str, sentence: str, answers: bool) -> None:
-    from bot.extractive.facts import numbers_in, type_ok
+    from bot.answer.extractive.facts import numbers_in, type_ok
 
     q = QueryParser([]).parse(question)
     assert type_ok(q, sentence, set()) is answers
@@ -272,8 +272,8 @@ def test_a_demonstrative_before_ji_points_rather_than_counts(question: str, expe
     ],
 )
 def test_a_count_in_words_and_a_rise_in_percent(question: str, sentence: str, answers: bool) -> None:
-    from bot.analysis import normalize
-    from bot.extractive.facts import type_ok
+    from bot.answer.extractive.facts import type_ok
+    from bot.text.analysis import normalize
 
     assert type_ok(QueryParser([]).parse(question), normalize(sentence), set()) is answers
 
@@ -292,25 +292,25 @@ def test_a_measure_word_says_what_is_counted_even_beside_money_words() -> None:
     ],
 )
 def test_a_count_in_ge_restating_the_reports_number_counts_its_things(sentence: str, answers: bool) -> None:
-    from bot.analysis import normalize
-    from bot.extractive.facts import type_ok
+    from bot.answer.extractive.facts import type_ok
+    from bot.text.analysis import normalize
 
     q = QueryParser([]).parse("那27个兼职仲裁员里，律师占了几个？")
     assert type_ok(q, normalize(sentence), {"27"}) is answers
 
 
 def test_a_follow_up_pointing_at_an_item_of_the_answer_asks_of_that_item() -> None:
-    from bot.query import _ordinal_resolved
+    from bot.query.followup import ordinal_resolved
 
     history = [
         HistoryTurn(role="user", content="存在哪几个问题？"),
         HistoryTurn(role="assistant", content="一是案件积压较多[1]；二是执法力量薄弱[2]；三是疑难案件增加[3]。"),
     ]
-    assert _ordinal_resolved("第一个是怎么造成的？", history) == "案件积压较多是怎么造成的？"
-    assert _ordinal_resolved("第二条呢？", history) == "执法力量薄弱呢？"
-    assert _ordinal_resolved("最后一个怎么解决？", history) == "疑难案件增加怎么解决？"
-    assert _ordinal_resolved("第五个呢？", history) == "第五个呢？"  # no fifth item: the question as asked
-    assert _ordinal_resolved("第一个是怎么造成的？", history[:1]) == "第一个是怎么造成的？"  # no answer to point at
+    assert ordinal_resolved("第一个是怎么造成的？", history) == "案件积压较多是怎么造成的？"
+    assert ordinal_resolved("第二条呢？", history) == "执法力量薄弱呢？"
+    assert ordinal_resolved("最后一个怎么解决？", history) == "疑难案件增加怎么解决？"
+    assert ordinal_resolved("第五个呢？", history) == "第五个呢？"  # no fifth item: the question as asked
+    assert ordinal_resolved("第一个是怎么造成的？", history[:1]) == "第一个是怎么造成的？"  # no answer to point at
     q = QueryParser([]).parse("第一个是怎么造成的？", history)
     assert "积压" in q.focus and q.qtype == "how"
 

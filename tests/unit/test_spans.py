@@ -74,7 +74,7 @@ def test_a_question_about_shortcomings_is_answered_from_the_section_on_them(qa: 
 
 
 def test_a_deputy_is_not_the_post_asked_for() -> None:
-    from bot.extractive.terms import EXACT, term_match
+    from bot.answer.extractive.terms import EXACT, term_match
 
     assert term_match("组长", "由局长任组长") == EXACT
     assert term_match("组长", "分管副局长任副组长") < EXACT
@@ -256,20 +256,20 @@ def test_which_side_has_more_is_said_when_each_side_gives_one_count(tmp_path_fac
     ],
 )
 def test_a_word_saying_something_did_not_happen_matches_the_reports_negation(term: str, text: str, found: bool) -> None:
-    from bot.extractive.terms import SYNONYM, term_match
+    from bot.answer.extractive.terms import SYNONYM, term_match
 
     assert (term_match(term, text) >= SYNONYM) is found
 
 
 def test_gdp_is_written_out_as_the_regions_product() -> None:
-    from bot.extractive.terms import SYNONYM, term_match
+    from bot.answer.extractive.terms import SYNONYM, term_match
 
     assert term_match("gdp", "全市地区生产总值完成517亿元") >= SYNONYM
 
 
 def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_section() -> None:
-    from bot.extractive.terms import asked_terms
-    from bot.lexicon import section_words
+    from bot.answer.extractive.terms import asked_terms
+    from bot.text.lexicon import section_words
 
     terms = asked_terms(section_words("两江觉得自己工作里还有哪些没做好的？"), [])
     assert "觉得" not in terms and "还有" not in terms
@@ -279,6 +279,6 @@ def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_se
 
 
 def test_staff_are_the_reports_workers() -> None:
-    from bot.extractive.terms import SYNONYM, term_match
+    from bot.answer.extractive.terms import SYNONYM, term_match
 
     assert term_match("员工", "督促用人单位与20名劳动者补签劳动合同") >= SYNONYM

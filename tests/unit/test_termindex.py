@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.analysis import normalize
 from bot.pipeline import ReportQA
-from bot.retrieve import RetrievalParams
+from bot.retrieve.hybrid import RetrievalParams
 from bot.settings import Settings
 from bot.store import IndexHandle
 from bot.store.termindex import NgramIndex
+from bot.text.analysis import normalize
 from ingest.index import ingest
 
 # a small alphabet so that terms often occur, and sometimes only as scattered pairs
@@ -95,7 +95,7 @@ def test_ingest_writes_the_postings_and_an_index_without_them_still_answers(
 def test_the_body_a_question_names_as_writer_is_an_entity_not_an_asked_term() -> None:
     from types import SimpleNamespace
 
-    from bot.extractive.terms import entity_words
+    from bot.answer.extractive.terms import entity_words
     from bot.query import QueryParser
 
     data = SimpleNamespace(reports={})

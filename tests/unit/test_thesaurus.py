@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.thesaurus import MAX_GROUP, synonyms
+from bot.text.thesaurus import MAX_GROUP, synonyms
 
 
 def test_words_of_one_group_are_synonyms_of_each_other() -> None:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot import budget
-from bot.analysis import bm25_tokens
 from bot.budget import BudgetExceeded
 from bot.embed import Embedder, QueryVectors
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store import IndexData, IndexHandle
+from bot.text.analysis import bm25_tokens
 from bot.types import Hit
 
 log = logging.getLogger(__name__)

@@ -1,150 +1,30 @@
-"""China's administrative divisions from a maintained gazetteer: jionlp's `china_location` data.
+"""Finding place names in text with China's administrative divisions (`bot.text.divisions`, jionlp's data).
 
-jionlp (Apache-2.0, https://github.com/dongrixinyu/JioNLP) ships every province, prefecture-level city and
-county-level division with its official name, its common short name and its code. We read that data file
-straight from the installed package's zip: importing jionlp itself would print a banner to stdout and load far
-more than we need, and its `parse_location` picks one place from whatever text it is given, while we need every
-place in a text with its position.
+jionlp's own `parse_location` picks one place from whatever text it is given, while we need every place in a
+text with its position.
 
 Names are matched leftmost-longest, so "上城区市场监督管理局" gives 上城区 and never the "城区市" inside it. A
 full name (宝安区, 深圳市) is matched anywhere; a short name (宝安, 深圳) only where the caller allows it, because
 short names are often ordinary words (中山路, 长安街). County names that are ordinary words (城区, 郊区, 矿区)
 count only right after their own city.
 
-Named areas that are not divisions (两江新区, 高新区 of a city, 经开区) are found by their suffix and get their
-parent city from the text around them.
+Named areas that are not divisions (两江新区, 高新区 of a city, 经开区) are found by their suffix
+(`bot.text.areas`) and get their parent city from the text around them.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import io
 import re
-import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from collections.abc import Sequence
 
-Level = Literal["province", "city", "district"]
-_LEVELS: tuple[Level, ...] = ("province", "city", "district")
+from bot.text import areas
+from bot.text.divisions import LEVELS, Division, PlaceMatch, parse_gazetteer, read_lines, strip_level
 
 # county-level names that are also ordinary words: only a place right after their own city ("阳泉市城区")
 _COMMON_WORD_NAMES = frozenset({"城区", "郊区", "矿区", "新区", "开发区", "高新区", "经开区"})
-# named areas that are not administrative divisions, recognised by their suffix
-_AREA_NOT_NAME = re.compile(
-    r"级|^(?:全国|各类|各个|相关|所在|辖区|全区|本区|该区|我区|示范|试点|高新|经开|开发|城市|一个|两个|建设|打造)"
-)
 # what may follow a short place name for it to be one: a level, a body, 的, 那边/这边, or the end of the text
 _SHORT_CUE = re.compile(r"$|[市区县省州人委政的那这党局厅]|地区|两江|高新|经开|开发|新区|[0-9０-９]")
-# level words a place name ends in, longest first where one ends another (综合保税区 before 区)
-LEVEL_SUFFIXES = (
-    "特别行政区",
-    "综合保税区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "综保区",
-    "保税区",
-    "高新区",
-    "经开区",
-    "开发区",
-    "新区",
-    "地区",
-    "省",
-    "市",
-    "区",
-    "县",
-    "盟",
-    "旗",
-    "州",
-)
-
-
-@dataclass(frozen=True)
-class Division:
-    """One administrative division with its parents (province and city are filled for every level)."""
-
-    name: str  # official name: 宝安区
-    short: str  # common short name: 宝安 (may equal `name`)
-    level: Level
-    province: str
-    city: str | None = None
-    code: str = ""
-
-    def region(self) -> dict[str, str | None]:
-        """{province, city, district} of this division, the hierarchy filled in."""
-        if self.level == "province":
-            city = self.name if self.name.endswith("市") else None  # 上海市 is its own city
-            return {"province": self.name, "city": city, "district": None}
-        if self.level == "city":
-            return {"province": self.province, "city": self.name, "district": None}
-        return {"province": self.province, "city": self.city, "district": self.name}
-
-
-@dataclass(frozen=True)
-class PlaceMatch:
-    """A place name found in a text: where, the words matched, and every division it may be."""
-
-    start: int
-    end: int
-    text: str
-    candidates: tuple[Division, ...]
-    short: bool  # matched by its short name ("宝安"), not its official name
-
-    @property
-    def level(self) -> Level:
-        return self.candidates[0].level
-
-
-def _data_path() -> Path:
-    """The zip of jionlp's gazetteer, located without importing jionlp (which prints to stdout)."""
-    spec = importlib.util.find_spec("jionlp")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("jionlp is not installed: pip install jionlp (its gazetteer of divisions is needed)")
-    return Path(next(iter(spec.submodule_search_locations))) / "dictionary" / "china_location.zip"
-
-
-def _read_lines() -> list[str]:
-    with zipfile.ZipFile(_data_path()) as z:
-        name = next(n for n in z.namelist() if n.endswith("china_location.txt"))
-        with z.open(name) as f:
-            # (villages, four tabs deep, are not read)
-            return [ln for ln in io.TextIOWrapper(f, encoding="utf-8") if not ln.startswith("\t\t\t\t")]
-
-
-def parse_divisions(lines: Iterable[str]) -> list[Division]:
-    """Divisions from jionlp's tab-indented file: province, city (one tab), county (two tabs); deeper skipped."""
-    return parse_gazetteer(lines)[0]
-
-
-def parse_gazetteer(lines: Iterable[str]) -> tuple[list[Division], list[tuple[str, Division]]]:
-    """Divisions, and the towns and streets (three tabs: a name alone) each with its county."""
-    out: list[Division] = []
-    towns: list[tuple[str, Division]] = []
-    province = city = ""
-    county: Division | None = None
-    for line in lines:
-        depth = len(line) - len(line.lstrip("\t"))
-        fields = line.strip().split("\t")
-        if depth == 3 and len(fields) == 1 and county is not None and fields[0]:
-            towns.append((fields[0], county))
-            continue
-        if depth > 2 or len(fields) != 3:
-            continue
-        name, code, short = fields
-        short = short.split("/")[0] or name
-        if depth == 0:
-            province = name
-            out.append(Division(name, short, "province", province, code=code))
-        elif depth == 1:
-            city = name
-            out.append(Division(name, short, "city", province, city, code=code))
-        else:
-            county = Division(name, short, "district", province, city, code=code)
-            out.append(county)
-    return out, towns
 
 
 def _conjunction_led(text: str, i: int, word: str, after_place: bool) -> bool:
@@ -188,7 +68,7 @@ class Gazetteer:
     @classmethod
     @functools.cache
     def default(cls) -> Gazetteer:
-        return cls(*parse_gazetteer(_read_lines()))
+        return cls(*parse_gazetteer(read_lines()))
 
     def by_code(self, code: str) -> Division | None:
         """The division of a six-digit administrative code (370402 → 市中区 of 枣庄市), or None."""
@@ -273,7 +153,7 @@ class Gazetteer:
                 after_other = k > 0 and matches[k - 1].end == m.start and not _related(matches[k - 1], m)
                 if after_other or (not adjacent and not _SHORT_CUE.match(text, m.end)):
                     continue
-                if _ends_an_area(text, m):
+                if areas.ends_an_area(Gazetteer.default(), text, m):
                     continue  # the 新城 of "泾河新城" (a new area's zone), not 新城区
             out.append(m)
         return out
@@ -393,16 +273,8 @@ def _named(name: str | None, names: set[str]) -> bool:
     return name in names or strip_level(name) in names
 
 
-def strip_level(name: str) -> str:
-    """The name without its level word, keeping at least two characters: 白云区 → 白云, 东疆综保区 → 东疆."""
-    for s in LEVEL_SUFFIXES:
-        if name.endswith(s) and len(name) - len(s) >= 2:
-            return name[: -len(s)]
-    return name
-
-
 def _merge(region: dict[str, str | None], new: dict[str, str | None]) -> None:
-    for k in _LEVELS:
+    for k in LEVELS:
         if new.get(k) and not region.get(k):
             region[k] = new[k]
 
@@ -413,112 +285,16 @@ def named_area(text: str) -> str | None:
     A 新区 is named by the two characters before it ("重庆市两江新区" → 两江新区). A development zone
     (高新区, 经开区, 开发区) is named by the place before it ("杭州高新区"); alone it names nothing.
     """
-    found = named_areas(text, first_only=True)
+    found = areas.named_areas(Gazetteer.default(), text, first_only=True)
     return found[0] if found else None
 
 
-def named_areas(text: str, *, first_only: bool = False) -> list[str]:
+def named_areas(text: str) -> list[str]:
     """Every named area in `text` (see `named_area`), in order, with repeats."""
-    out: list[str] = []
-    g = Gazetteer.default()
-    for m in _AREA_SUFFIX.finditer(text):
-        before = text[max(0, m.start() - 8) : m.start()]
-        place = _place_ending(g, before)
-        if m.group(1) in _NAMED_BY_STEM:
-            stem = _area_stem(g, before, m.group(1))
-            if stem:
-                out.append(stem + m.group(1))
-        else:
-            # "天津经济技术开发区", "成都高新技术产业开发区": a place, a descriptor, the suffix
-            desc = _ZONE_DESCRIPTOR.search(before)
-            place = _place_ending(g, before[: desc.start()]) if desc else place
-            if place:
-                out.append(place + (desc.group(0) if desc else "") + m.group(1))
-        if first_only and out:
-            break
-    return [_written_out(a) for a in out]
-
-
-def _ends_an_area(text: str, m: PlaceMatch) -> bool:
-    """Whether a short name ends a named area's name written just before it ("泾河新城" ends in 新城)."""
-    if m.start == 0 or not "\u4e00" <= text[m.start - 1] <= "\u9fa5":
-        return False
-    area = named_area(text[max(0, m.start - 3) : m.end]) or ""
-    return area.endswith(m.text) and len(area) > len(m.text)
-
-
-def _area_stem(g: Gazetteer, before: str, suffix: str) -> str | None:
-    """The name before a 新区 (综保区…): its two characters ("两江"), or three when they alone stand between a
-    clause's start or a place and the suffix ("，滨海湾新区", "东莞滨海湾新区")."""
-    three = before[-3:]
-    start = len(before) - 3
-    if (
-        len(three) == 3
-        and _HAN3.match(three)
-        and three[0] not in "省市区县州的在和与"
-        and (start == 0 or not _HAN1.match(before[start - 1]) or _place_ending(g, before[:start]))
-        and _stem_ok(g, three, suffix)
-        and not g.lookup(three[1:])
-    ):
-        return three
-    stem = before[-2:]
-    return stem if len(stem) == 2 and _HAN2.match(stem) and _stem_ok(g, stem, suffix) else None
-
-
-def _stem_ok(g: Gazetteer, stem: str, suffix: str) -> bool:
-    return (
-        not _AREA_NOT_NAME.search(stem)
-        and stem[-1] not in "省市区县"
-        and not g.is_division(stem + suffix)
-        and not _is_verb_stem(stem)
-    )
+    return areas.named_areas(Gazetteer.default(), text)
 
 
 def area_parent(text: str) -> str | None:
     """The place a named area is written with, before it or opening its name: 东莞 of "东莞滨海湾新区", 天津 of
     "天津经济技术开发区"; None when its name stands alone."""
-    area = named_area(text)
-    if not area:
-        return None
-    g = Gazetteer.default()
-    at = text.find(area)
-    for k in range(min(len(area) - 2, 8), 1, -1):
-        # (a city or province opening the name: the 滨海 of 滨海湾新区 is no county of it)
-        if any(d.level != "district" for d in g.lookup(area[:k])):
-            return area[:k]
-    return _place_ending(g, text[max(0, at - 8) : at]) if at > 0 else None
-
-
-def _written_out(area: str) -> str:
-    for short, full in _ZONE_ABBREVIATIONS.items():
-        if area.endswith(short):
-            return area[: -len(short)] + full
-    return area
-
-
-def _is_verb_stem(stem: str) -> bool:
-    """ "打造新区", "促进新区": a verb before 新区 makes it the bare word, not a name."""
-    import jieba.posseg as pseg
-
-    words = pseg.lcut(stem)
-    return len(words) == 1 and words[0].flag.startswith(("v", "d", "p", "r", "a"))
-
-
-def _place_ending(g: Gazetteer, before: str) -> str | None:
-    """The place name that `before` ends with ("…杭州" → 杭州), if any."""
-    for k in range(min(len(before), 8), 1, -1):
-        tail = before[-k:]
-        if g.lookup(tail):
-            return tail
-    return None
-
-
-_ZONE_DESCRIPTOR = re.compile(r"(?:经济技术|高新技术产业|高新技术|经济|工业|产业)$")
-# a zone's short suffix written out, so that both ways of writing one zone name the same area
-_ZONE_ABBREVIATIONS = {"综保区": "综合保税区"}
-_AREA_SUFFIX = re.compile(r"(综合保税区|综保区|保税区|自贸区|高新区|经开区|开发区|新区|新城(?!区))")
-# areas named by the two characters before the suffix (两江新区, 东疆综保区); the others by the place before them
-_NAMED_BY_STEM = frozenset({"新区", "新城", "综合保税区", "综保区", "保税区", "自贸区"})
-_HAN1 = re.compile(r"^[\u4e00-\u9fa5]$")
-_HAN2 = re.compile(r"^[\u4e00-\u9fa5]{2}$")
-_HAN3 = re.compile(r"^[\u4e00-\u9fa5]{3}$")
+    return areas.area_parent(Gazetteer.default(), text)

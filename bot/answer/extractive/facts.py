@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.analysis import normalize
-from bot.numerals import MEASURES, counted_numerals
 from bot.query import Query
+from bot.text.analysis import normalize
+from bot.text.numerals import MEASURES, counted_numerals
 
 # Question types that ask for one kind of fact, which the answer must hold (typed questions).
 TYPED = ("count", "percent", "amount", "who", "when", "name", "rank")
@@ -34,7 +34,7 @@ _UNIT_GROUPS: list[frozenset[str]] = [
     frozenset("万元 元 亿元 万".split()),
     frozenset("学时 小时 课时".split()),
 ]
-# a number and its unit: any measure word of bot.numerals, so 则, 年, 号 and 分 count as units too
+# a number and its unit: any measure word of bot.text.numerals, so 则, 年, 号 and 分 count as units too
 _UNITS = sorted({"%", "万元", "亿元", "万人次", "万余", "万", *MEASURES}, key=len, reverse=True)
 # a number and its unit, "more than" written between them as part of the unit: 120余个, 30多家
 _NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*((?:余|多)?(?:" + "|".join(map(re.escape, _UNITS)) + r"))?")
@@ -251,7 +251,7 @@ def _place_led(before: str) -> bool:
 @functools.cache
 def _big_places() -> frozenset[str]:
     """Provinces' and cities' names and short names (浙江, 广州), which lead the names of firms."""
-    from bot.gazetteer import Gazetteer
+    from bot.text.gazetteer import Gazetteer
 
     divs = [d for d in Gazetteer.default().divisions if d.level in ("province", "city")]
     return frozenset(n for d in divs for n in (d.name, d.short) if len(n) >= 2)

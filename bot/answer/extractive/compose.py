@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.extractive.context import AnswerContext
-from bot.extractive.spans import Candidate, Piece, narrow, trim
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.spans import Candidate, Piece, narrow, trim
 from bot.orgs import BODY_SUFFIX
 from bot.query import Query
 from bot.types import Answer, Citation

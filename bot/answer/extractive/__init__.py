@@ -10,20 +10,22 @@ well enough, or none holds the asked kind of fact, the bot refuses and says what
     spans      sentences, clauses, narrowing/tightening   scoring   sentences scored against the question
     lists      list answers                               compose   answer text, citations, refusals
     params     ExtractiveParams (all the numbers)         context   AnswerContext (one question's data)
-    answerer   ExtractiveAnswerer
+    answerer   ExtractiveAnswerer                         adapter   ExtractiveAdapter (the Answerer seam)
 """
 
-from bot.extractive.answerer import ExtractiveAnswerer
-from bot.extractive.context import AnswerContext
-from bot.extractive.facts import numbers_in, unit_ok
-from bot.extractive.params import ExtractiveParams
-from bot.extractive.spans import Candidate, Piece
-from bot.extractive.terms import QUESTION_WORDS, TermWeights, asked_terms, negated_terms, term_match
+from bot.answer.extractive.adapter import ExtractiveAdapter
+from bot.answer.extractive.answerer import ExtractiveAnswerer
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.facts import numbers_in, unit_ok
+from bot.answer.extractive.params import ExtractiveParams
+from bot.answer.extractive.spans import Candidate, Piece
+from bot.answer.extractive.terms import QUESTION_WORDS, TermWeights, asked_terms, negated_terms, term_match
 
 __all__ = [
     "QUESTION_WORDS",
     "AnswerContext",
     "Candidate",
+    "ExtractiveAdapter",
     "ExtractiveAnswerer",
     "ExtractiveParams",
     "Piece",

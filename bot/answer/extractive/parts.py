@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import re
 
-from bot.analysis import normalize, sentence_spans
-from bot.extractive.context import AnswerContext
-from bot.extractive.facts import numbers_in, unit_ok
-from bot.extractive.spans import Candidate, Piece, clauses, trim
-from bot.extractive.terms import ABBREVIATION, term_match
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.facts import numbers_in, unit_ok
+from bot.answer.extractive.spans import Candidate, Piece, clauses, trim
+from bot.answer.extractive.terms import ABBREVIATION, term_match
+from bot.text.analysis import normalize, sentence_spans
 
 # where one asked part ends and the next begins: "…多少条？其中…几条", "收到几件，答复了几件"
 _PART_BREAK = re.compile(r"[？?，,；;、]|其中")

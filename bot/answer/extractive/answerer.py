@@ -6,10 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.analysis import normalize
-from bot.decision import AnswerGate
-from bot.extractive.accept import Trace, acceptor
-from bot.extractive.compose import (
+from bot.answer.extractive.accept import Trace, acceptor
+from bot.answer.extractive.compose import (
     NO_HITS,
     NOT_UNDERSTOOD,
     Catalog,
@@ -20,13 +18,13 @@ from bot.extractive.compose import (
     refuse,
     side_labels,
 )
-from bot.extractive.context import AnswerContext
-from bot.extractive.facts import TITLE_KINDS, numbers_in, type_ok
-from bot.extractive.lists import enumeration_rest, list_answer, section_list
-from bot.extractive.params import ExtractiveParams
-from bot.extractive.parts import other_parts
-from bot.extractive.scoring import candidates
-from bot.extractive.spans import (
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.facts import TITLE_KINDS, numbers_in, type_ok
+from bot.answer.extractive.lists import enumeration_rest, list_answer, section_list
+from bot.answer.extractive.params import ExtractiveParams
+from bot.answer.extractive.parts import other_parts
+from bot.answer.extractive.scoring import candidates
+from bot.answer.extractive.spans import (
     Candidate,
     Piece,
     clauses,
@@ -38,9 +36,11 @@ from bot.extractive.spans import (
     with_share,
     with_short_tail,
 )
-from bot.extractive.terms import ABBREVIATION, TermWeights, asked_terms, entity_words, term_match
-from bot.lexicon import section_words
+from bot.answer.extractive.terms import ABBREVIATION, TermWeights, asked_terms, entity_words, term_match
+from bot.decision import AnswerGate
 from bot.query import Query
+from bot.text.analysis import normalize
+from bot.text.lexicon import section_words
 from bot.types import Answer, Citation, Context, Hit
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The extractive answerer (bot/extractive/) as an `Answerer`: it writes its answer whole, so it streams it in
+"""The extractive answerer (this package) as an `Answerer`: it writes its answer whole, so it streams it in
 pieces. The history is not read: the query parser has already resolved it into the prepared query."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from bot.answer.base import Event, Prepared, pseudo_stream
-from bot.extractive import ExtractiveAnswerer
+from bot.answer.extractive.answerer import ExtractiveAnswerer
 from bot.types import Answer, HistoryTurn
 
 

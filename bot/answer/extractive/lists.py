@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.analysis import normalize
-from bot.extractive.compose import cite, compose, lead, span_citation
-from bot.extractive.context import AnswerContext
-from bot.extractive.params import ExtractiveParams
-from bot.extractive.spans import Candidate, Piece, narrow, strip_numbering, tighten, trim
-from bot.extractive.terms import term_match
+from bot.answer.extractive.compose import cite, compose, lead, span_citation
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.params import ExtractiveParams
+from bot.answer.extractive.spans import Candidate, Piece, narrow, strip_numbering, tighten, trim
+from bot.answer.extractive.terms import term_match
 from bot.injection import is_flagged
+from bot.text.analysis import normalize
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.analysis import normalize
-from bot.extractive.facts import numbers_in
-from bot.extractive.params import ExtractiveParams
-from bot.extractive.terms import TermWeights
-from bot.numerals import arabic
+from bot.answer.extractive.facts import numbers_in
+from bot.answer.extractive.params import ExtractiveParams
+from bot.answer.extractive.terms import TermWeights
 from bot.query import Query
+from bot.text.analysis import normalize
+from bot.text.numerals import arabic
 from bot.types import Hit
 
 if TYPE_CHECKING:

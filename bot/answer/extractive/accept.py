@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.analysis import normalize
+from bot.answer.extractive.context import AnswerContext
+from bot.answer.extractive.facts import TYPED, type_ok
+from bot.answer.extractive.spans import Candidate, clauses
 from bot.decision import AnswerGate
-from bot.extractive.context import AnswerContext
-from bot.extractive.facts import TYPED, type_ok
-from bot.extractive.spans import Candidate, clauses
+from bot.text.analysis import normalize
 
 _TITLE = re.compile(r"《([^》]{2,40})》")
 Acceptor = Callable[[Candidate], bool]

@@ -1,4 +1,4 @@
-"""Place names in text: real administrative divisions from the gazetteer (`bot.gazetteer`), plus named areas.
+"""Place names in text: real administrative divisions from the gazetteer (`bot.text.gazetteer`), plus named areas.
 
 Only names the gazetteer knows are places, so words that merely end in a level ("全区", "两个区") or a
 substring of a longer name ("城区" inside 上城区) never become one.
@@ -6,7 +6,8 @@ substring of a longer name ("城区" inside 上城区) never become one.
 
 from __future__ import annotations
 
-from bot.gazetteer import Gazetteer, named_area, strip_level
+from bot.text.divisions import strip_level
+from bot.text.gazetteer import Gazetteer, named_area
 
 
 def stem(name: str) -> str:
