@@ -316,8 +316,8 @@ def test_a_follow_up_pointing_at_an_item_of_the_answer_asks_of_that_item() -> No
 
 
 def test_a_count_of_the_reports_own_parts_answers_no_count_but_a_question_about_them() -> None:
-    from bot.analysis import normalize
-    from bot.extractive.facts import type_ok
+    from bot.answer.extractive.facts import type_ok
+    from bot.text.analysis import normalize
 
     sentence = normalize("本报告由总体情况、主动公开情况、其他需要报告的事项6个部分组成。")
     assert not type_ok(QueryParser([]).parse("全年主动公开了多少条信息？"), sentence, set())
