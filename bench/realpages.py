@@ -31,9 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.orgs import bureau_kind, town_of_issuer
 from bot.text.analysis import normalize
 from bot.text.gazetteer import Gazetteer
+from bot.text.orgs import bureau_kind, town_of_issuer
 from bot.types import ReportMeta
 from ingest.load import load_report
 from ingest.parse import parse_text

@@ -117,7 +117,7 @@ def _asks_contents(word: str, flag: str) -> bool:
 
 def level(rec: ReportRecord) -> str:
     """The level of the body that wrote the report: town, district, city, province, or "" when unknown."""
-    from bot.orgs import town_of_issuer, town_of_title
+    from bot.text.orgs import town_of_issuer, town_of_title
 
     meta = rec.meta
     if (meta.issuer and town_of_issuer(meta.issuer)) or town_of_title(meta.title):

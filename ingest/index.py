@@ -22,12 +22,12 @@ from typing import Any
 
 from bot.embed import CachedEmbedder, Embedder
 from bot.errors import IngestError
-from bot.injection import flagged_spans
 from bot.settings import Settings
 from bot.store.layout import CHUNKS, REPORTS, Manifest, read_current, read_manifest, write_current
 from bot.store.vectors import collection_name, drop_collection
 from bot.store.writer import TOKENS_DIR, Reused, collect_garbage, intact, load_tokens, vector_base, write_generation
 from bot.text.analysis import ANALYZER_VERSION
+from bot.text.injection import flagged_spans
 from bot.types import Chunk, IngestRecord, Region
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
@@ -127,12 +127,12 @@ def code_version() -> str:
     """A hash of the code that shapes the index: a new parser re-parses (vectors still come from cache)."""
     import hashlib
 
-    import bot.orgs
     import bot.store.termindex
     import bot.text.analysis
     import bot.text.areas
     import bot.text.divisions
     import bot.text.gazetteer
+    import bot.text.orgs
     import bot.text.places
     import ingest.chunk
     import ingest.formats
@@ -152,7 +152,7 @@ def code_version() -> str:
         bot.text.divisions,
         bot.text.gazetteer,
         bot.text.areas,
-        bot.orgs,
+        bot.text.orgs,
         bot.text.analysis,
         bot.store.termindex,
     ):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import ConfigError
-from bot.injection import strip_instructions, without_flagged
 from bot.text.analysis import sentence_spans
+from bot.text.injection import strip_instructions, without_flagged
 from bot.types import Hit
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"

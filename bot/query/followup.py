@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.injection import strip_instructions
+from bot.text.injection import strip_instructions
 from bot.text.numerals import arabic
 from bot.types import HistoryTurn
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.injection import strip_instructions
-from bot.orgs import TOWN_LEVELS, body_named_at, town_of_issuer
 from bot.query.followup import ANAPHORA, ASKS, FOLLOWUP_SUB, ordinal_resolved
 from bot.query.kinds import COMPARE, SURVEY, classify
 from bot.query.model import Query
@@ -18,6 +16,8 @@ from bot.query.regions import ACROSS, TOWN, NamedPlace, name_like, parents_befor
 from bot.text import places
 from bot.text.analysis import add_words
 from bot.text.gazetteer import Gazetteer
+from bot.text.injection import strip_instructions
+from bot.text.orgs import TOWN_LEVELS, body_named_at, town_of_issuer
 from bot.types import HistoryTurn, ReportMeta
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")

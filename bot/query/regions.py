@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.orgs import TOWN_NAME, bureau_kind
 from bot.text.divisions import PlaceMatch
 from bot.text.gazetteer import Gazetteer
+from bot.text.orgs import TOWN_NAME, bureau_kind
 
 # a town or street the question names, at its start or right after a county ("鲤城区开元街道2022年…")
 TOWN = re.compile(

@@ -21,13 +21,13 @@ import numpy as np
 
 from bot.embed import CachedEmbedder
 from bot.errors import IngestError
-from bot.injection import flagged_spans
 from bot.settings import Settings
 from bot.store.layout import CHUNKS, FORMAT_VERSION, MANIFEST, REPORTS, Manifest, write_manifest
 from bot.store.termindex import NgramIndex
 from bot.store.vectors import BATCH as VECTOR_BATCH
 from bot.store.vectors import ChromaVectors, collection_name, drop_collection, forget_clients
 from bot.text.analysis import bm25_tokens
+from bot.text.injection import flagged_spans
 from bot.types import Chunk, IngestRecord
 
 log = logging.getLogger(__name__)

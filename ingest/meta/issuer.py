@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.text.analysis import tagged
 from bot.text.gazetteer import Gazetteer
+from bot.text.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.text.places import stem as stem_of
 from bot.types import Region
 from ingest.meta.region import HAN, OPENING_CHARS, city_in_short, head_region, region_of, speaks_for

@@ -7,10 +7,10 @@ import pytest
 
 from bot.answer.llm import format_history
 from bot.embed import HashEmbedder
-from bot.injection import addresses_reader, flagged_spans, without_flagged
 from bot.pipeline import ReportQA
 from bot.settings import Settings
 from bot.store import IndexHandle
+from bot.text.injection import addresses_reader, flagged_spans, without_flagged
 from bot.types import HistoryTurn
 from ingest.index import IngestSummary, ingest
 

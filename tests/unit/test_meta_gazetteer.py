@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.orgs import bureau_kind
 from bot.query import QueryParser
 from bot.text.gazetteer import Gazetteer, named_area
+from bot.text.orgs import bureau_kind
 from bot.text.places import mentions
 from bot.types import ReportMeta
 from ingest.index import apply_overrides

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from bot.answer.extractive.context import AnswerContext
 from bot.answer.extractive.spans import Candidate, Piece, narrow, trim
-from bot.orgs import BODY_SUFFIX
 from bot.query import Query
+from bot.text.orgs import BODY_SUFFIX
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from bot.answer.extractive.context import AnswerContext
 from bot.answer.extractive.params import ExtractiveParams
 from bot.answer.extractive.spans import Candidate, Piece, narrow, strip_numbering, tighten, trim
 from bot.answer.extractive.terms import term_match
-from bot.injection import is_flagged
 from bot.text.analysis import normalize
+from bot.text.injection import is_flagged
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from bot.answer.extractive.context import AnswerContext
 from bot.answer.extractive.facts import numbers_in, title_verb, type_ok
 from bot.answer.extractive.spans import Candidate, is_heading_echo
 from bot.answer.extractive.terms import SYNONYM, is_nounish, term_match
-from bot.injection import is_flagged
 from bot.text.analysis import normalize, sentence_spans
+from bot.text.injection import is_flagged
 from bot.types import Chunk, Hit
 
 _ASPIRATION = re.compile(r"力争|争取|计划|预计|目标|拟|将(?:进一步|继续|着力|力争)?|下一步|明年")

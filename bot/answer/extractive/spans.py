@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from bot.answer.extractive.context import AnswerContext
 from bot.answer.extractive.facts import TYPED, numbers_in, title_verb, type_ok
 from bot.answer.extractive.terms import ABBREVIATION, negated_terms, term_match
-from bot.injection import is_flagged
 from bot.query import Query
 from bot.text.analysis import normalize, sentence_spans
+from bot.text.injection import is_flagged
 from bot.types import Chunk
 
 _CLAUSE_BREAK = set("，,；;：:")

@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from bot.orgs import first_org
 from bot.query import Query
 from bot.store.termindex import NgramIndex
 from bot.text import places
 from bot.text.analysis import STOPWORDS, normalize, words
 from bot.text.lexicon import SYNONYMS
+from bot.text.orgs import first_org
 
 if TYPE_CHECKING:
     from bot.store import IndexData
