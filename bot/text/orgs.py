@@ -24,6 +24,7 @@ _BODY = re.compile(rf"[\u4e00-\u9fa5]{{0,14}}?{BODY_SUFFIX}")
 # words that never sit inside an organisation's name: a body containing one was cut from a sentence
 _NOT_IN_NAME = re.compile(
     r"的|关于|在|对|将|把|被|从|向|与|及|以|并|了|是|等|各|要求|部署|领导|根据|按照|全面依法治|和[省市区县]"
+    r"|(?:政府|委|局|厅)和"  # ("市委市政府和国家卫生健康委": bodies joined, no one name)
 )
 # a level-prefixed body starts a word: after a non-Han character, or after a preposition or verb of handing
 # over that cannot end a place's name, or after a year ("现将市人社局…", "由区司法局…", "2022年区人力社保局…")
@@ -41,8 +42,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "人力资源和社会保障局": ("人力资源和社会保障局", "人力资源社会保障局", "人力社保局", "人社局", "人力资源局"),
     "人力资源和社会保障厅": ("人力资源和社会保障厅", "人力资源社会保障厅", "人社厅"),
     "市场监督管理局": ("市场监督管理局", "市场监管局"),
-    "发展和改革委员会": ("发展和改革委员会", "发展改革委员会", "发改委"),
-    "卫生健康委员会": ("卫生健康委员会", "卫生和健康委员会", "卫健委"),
+    "发展和改革委员会": ("发展和改革委员会", "发展改革委员会", "发展改革委", "发改委"),
+    "卫生健康委员会": ("卫生健康委员会", "卫生和健康委员会", "卫生健康委", "卫健委"),
     "住房和城乡建设局": ("住房和城乡建设局", "住房城乡建设局", "住建局"),
     "生态环境局": ("生态环境局", "环保局"),
     "人民政府": ("人民政府", "政府"),
@@ -113,8 +114,11 @@ def _body_at(text: str, j: int) -> str | None:
     if not m or _NOT_IN_NAME.search(m.group(0)) or _acts(m.group(0)):
         return None
     body = m.group(0)
-    if len(body) > 1 and body[-1] in _ONE_CHAR_SUFFIXES and not word_ends_at(text, m.end()):
-        return None  # the suffix begins a word of the sentence: "聚焦办好", "执法队伍", "依法委托"
+    # the suffix begins a word of the sentence ("聚焦办好", "执法队伍", "依法委托"), unless the body is written
+    # by its own short name ("卫生健康委以…")
+    cut = len(body) > 1 and body[-1] in _ONE_CHAR_SUFFIXES and not word_ends_at(text, m.end())
+    if cut and body not in _ALIAS_TO_KIND:
+        return None
     # prefer the longest body ending in a suffix, up to the next non-name character ("人力资源和社会保障局")
     longer = re.match(rf"[\u4e00-\u9fa5]{{0,16}}{BODY_SUFFIX}", text[j : j + 18])
     if longer and not _NOT_IN_NAME.search(longer.group(0)) and len(longer.group(0)) > len(body):

@@ -11,7 +11,15 @@ from bot.text.gazetteer import Gazetteer
 from bot.text.orgs import Org, bureau_kind, first_org, orgs, town_body, town_of_title
 from bot.text.places import stem as stem_of
 from bot.types import Region
-from ingest.meta.region import HAN, OPENING_CHARS, city_in_short, head_region, region_of, speaks_for
+from ingest.meta.region import (
+    HAN,
+    OPENING_CHARS,
+    city_in_short,
+    head_region,
+    province_in_short,
+    region_of,
+    speaks_for,
+)
 
 # the line a report is addressed to ("中共长沙市委、长沙市人民政府：", "市委："): its readers, not its writer
 _ADDRESSEE = re.compile(rf"^\s*(?:{HAN}{{0,20}}?(?:委|政府|委员会|常委会)[、，,\s]*)+[:：]\s*$\n?", re.M)
@@ -41,7 +49,8 @@ def find_issuer(
     if joint:  # "中共海南省委 海南省人民政府关于…的报告": both bodies issued it
         bodies = re.sub(r"[\s、]+", " ", joint.group(1).strip())
         return bodies, region_of(bodies.split()[-1], head + text[:3000])
-    for src in (title, signature):
+    compiled = _COMPILED_BY.search(opening)
+    for src in (title, signature, compiled.group(1) if compiled else None):
         org = first_org(src or "", prefixed_only=True)
         if org:
             return _with_full_name(org.name, text), region_of(org.name, head + text[:3000])
@@ -81,6 +90,11 @@ def find_issuer(
         if city:
             region = region_of(city, text[:3000])
             place = city
+    if not place and org.level == "省":
+        province = province_in_short(text[:3000])  # "省司法厅…对广东系列重要讲话": 广东省's
+        if province:
+            region = Region(province=province)
+            place = province
     if not place:
         # "区管委会" of a zone named without its city ("高新区坚持…"): the zone's committee, if the head has one
         return (_government_of(region, title, opening) if "管" in org.body else None), region
@@ -93,6 +107,12 @@ def find_issuer(
     if place == region.district and region.city and region.city != place and not place.endswith("市"):
         prefix = region.city + place  # (a county-level city goes by its own name: 海安市交通运输局)
     return _with_full_name(prefix + org.body, text), region
+
+
+# the body that says it compiled the report: "本报告…由台州湾经济技术开发区管委会结合有关统计数据编制"
+_COMPILED_BY = re.compile(
+    r"由([\u4e00-\u9fa5]{2,30}?)(?:结合|根据|按照|依据|负责|会同)?[^。；]{0,16}?(?:编制|编写|撰写|制作)"
+)
 
 
 # a report that speaks for a sector of its place: "全市卫生健康系统…", "全区交通运输系统"

@@ -137,6 +137,18 @@ def city_in_short(province: str, text: str) -> str | None:
     return _dominant(Counter({d.name: text.count(d.short) for d in cities if d.short in text}), min_count=2)
 
 
+def province_in_short(text: str) -> str | None:
+    """The province of a "省X厅" that the text names only in short or in full ("对广东系列重要讲话"): the one
+    province it names, when it names exactly one."""
+    g = Gazetteer.default()
+    named = {
+        d.name
+        for d in g.divisions
+        if d.level == "province" and (d.name in text or (len(d.short) >= 2 and d.short in text))
+    }
+    return named.pop() if len(named) == 1 else None
+
+
 def _dominant(counts: Counter[str], min_count: int = 2) -> str | None:
     """The most mentioned name when it is mentioned at least `min_count` times and twice as often as any other."""
     if not counts:

@@ -639,6 +639,26 @@ def test_a_title_broken_over_two_lines_is_one_title(tmp_path: Path) -> None:
             "株洲市应急管理局",
             ("湖南省", "株洲市", None),
         ),
+        # a province's bureau by its level alone, the province named only in short
+        (
+            "2025年，省司法厅坚持依法行政，深入学习贯彻对湖南系列重要讲话精神。\n\n一、主要举措\n\n办案3件。\n",
+            "湖南省司法厅",
+            ("湖南省", None, None),
+        ),
+        # a body's own short name (卫生健康委) before 以, and bodies joined by 和 that make no one name
+        (
+            "2025年，株洲市卫生健康委以习近平法治思想为指导，认真落实市委市政府和国家卫生健康委的决策部署。\n\n"
+            "一、主要举措\n\n办案3件。\n",
+            "株洲市卫生健康委",
+            ("湖南省", "株洲市", None),
+        ),
+        # the body that says it compiled the report
+        (
+            "本报告依据《中华人民共和国政府信息公开条例》要求，由株洲市生态环境局结合有关统计数据编制。\n\n"
+            "一、总体情况\n\n主动公开信息3条。\n",
+            "株洲市生态环境局",
+            ("湖南省", "株洲市", None),
+        ),
     ],
 )
 def test_the_writer_and_place_of_a_page(
