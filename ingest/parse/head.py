@@ -38,7 +38,32 @@ def find_title(lines: list[Line]) -> int | None:
             return i  # "中共海南省委 海南省人民政府" above "关于2022年法治政府建设情况的报告": one title
         if ln.kind == "content" and _site_name_above_title(lines, i):
             continue  # "定海区人民政府" (the site) above "2022年区人力社保局…年度报告": the title is below
-        return None
+        return _title_below_header(lines, i)
+    return None
+
+
+_BRACKET_FIELD = re.compile(r"^[\[【]\s*[\u4e00-\u9fa5 ]{2,8}\s*[\]】]")
+_HEADER_LINES = 40
+"""How far below a page's first line its title may stand, under the site's header and navigation."""
+
+
+def _title_below_header(lines: list[Line], i: int) -> int | None:
+    """The title under a site's header ("中国政府网 | 重庆市人民政府网", "首页 政务公开", the page's fields): the
+    first line that reads as a title, when every line above it is short and none is a sentence of the text."""
+    for j in range(i, min(i + _HEADER_LINES, len(lines))):
+        ln = lines[j]
+        if ln.kind in ("blank", "boilerplate", "date"):
+            continue
+        s = strip_markup(ln.raw).strip()
+        if ln.kind != "content" or not s:
+            return None
+        if _BRACKET_FIELD.match(s):
+            continue  # "[ 索引号 ] …  [ 发文字号 ]": the page's fields in brackets
+        reads_as_title = len(s) <= 60 and s[-1] not in SENT_FINAL and _TITLE_WORDS.search(normalize(s))
+        if reads_as_title and j > i:
+            return j
+        if len(s) > 60 or s[-1] in SENT_FINAL:
+            return None  # the text has begun: no title stands above it
     return None
 
 

@@ -743,3 +743,20 @@ def test_a_named_area_the_gazetteer_does_not_know_lies_in_the_one_city_its_text_
     assert (meta.region.province, meta.region.city, meta.region.district) == ("陕西省", "西安市", "泾河新城")
     two = _meta(tmp_path, "jh2.txt", text.replace("开展案卷评查2次", "学习咸阳市经验，开展案卷评查2次"))
     assert two.region.city is None  # two cities named: neither is taken for its parent
+
+
+def test_a_title_under_a_sites_header_and_its_bracketed_fields_is_found(tmp_path: Path) -> None:
+    text = (
+        "中国政府网 | 湖南省人民政府网 区政府 网站专栏\n| 无障碍 | | 注册\n首页 政务公开 互动交流\n\n"
+        "您当前位置: 首页>区政府部门>卫生健康局>政务公开\n[ 索引号 ] 11430203MB15011811/2026-00005 [ 发文字号 ]\n"
+        "[ 主题分类 ] 卫生 [ 体裁分类 ] 工作报告\n[ 发布机构 ] 芦淞区卫生健康局 [ 发布日期 ] 2026-01-13\n\n"
+        "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告\n\n"
+        "2025年，芦淞区卫生健康局以习近平法治思想为指导，扎实推进法治政府建设，取得了新的成效。\n\n"
+        "一、主要举措\n\n办案3件。\n"
+    )
+    meta = _meta(tmp_path, "ws.txt", text)
+    assert meta.title == "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告"
+    assert meta.issuer == "株洲市芦淞区卫生健康局"
+    # a sentence of the text before any title line: no title is taken from below it
+    prose = text.replace("首页 政务公开 互动交流", "本站整合了全区各部门的政务信息，方便群众查询办事指南和公开文件，欢迎访问。")
+    assert _meta(tmp_path, "ws2.txt", prose).title != "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告"
