@@ -758,5 +758,6 @@ def test_a_title_under_a_sites_header_and_its_bracketed_fields_is_found(tmp_path
     assert meta.title == "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告"
     assert meta.issuer == "株洲市芦淞区卫生健康局"
     # a sentence of the text before any title line: no title is taken from below it
-    prose = text.replace("首页 政务公开 互动交流", "本站整合了全区各部门的政务信息，方便群众查询办事指南和公开文件，欢迎访问。")
+    welcome = "本站整合了全区各部门的政务信息，方便群众查询办事指南和公开文件，欢迎访问。"
+    prose = text.replace("首页 政务公开 互动交流", welcome)
     assert _meta(tmp_path, "ws2.txt", prose).title != "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告"
