@@ -10,9 +10,9 @@ measured, not studied.
 
 A report's metadata is right when its issuer names the same body (the same bureau kind at the same place) and
 its province, city, district and years equal the labels (a municipality's province may be written as the city
-or left empty: both are the same place; a development zone labelled under its city alone may be found as a
-named area at the district level). A label marked ``"confident": false`` (the page does not let a
-reader tell the issuer or its place) is left out of the metadata figures and counted as skipped. With
+or left empty: both are the same place, as is a municipality's own body labelled with no city; a development
+zone labelled under its city alone may be found as a named area at the district level). A label marked
+``"confident": false`` (the page does not let a reader tell the issuer or its place) is left out of the metadata figures and counted as skipped. With
 --questions the sample reports are ingested beside the pages (BM25 only) and every question is asked: a
 scoped question is right when it is answered with its key facts from the right page, or refused when it is
 unanswerable.
@@ -48,6 +48,7 @@ def _same_issuer(ours: str | None, truth: str | None, meta: ReportMeta, label: d
     if not ours:
         return False
     place_ok = (meta.region.district or meta.region.city) == (label.get("district") or label.get("city"))
+    place_ok = place_ok or (not meta.region.district and _municipality_city(meta.region.city, label))
     same_kind = bureau_kind(_joint(ours)) == bureau_kind(_joint(truth))
     if re.search(r"(?:街道|镇|乡)$", _joint(truth)):  # a town or street labelled bare names its own body
         same_kind = same_kind or town_of_issuer(_joint(ours)) == bureau_kind(_joint(truth))
@@ -81,6 +82,12 @@ def _same_municipality(got: dict[str, str | None], label: dict[str, Any]) -> boo
     return {got["province"], label.get("province")} <= {city, None}
 
 
+def _municipality_city(city: str | None, label: dict[str, Any]) -> bool:
+    """A municipality's own body (天津市卫生健康委员会) is labelled with the municipality as its city, or with
+    no city (a province-level body): both are the same place."""
+    return bool(city) and label.get("city") is None and not label.get("district") and label.get("province") == city
+
+
 def check_page(root: Path, label: dict[str, Any]) -> dict[str, bool]:
     """Which fields of one page's metadata equal its labels."""
     meta = parse_text(load_report(root / label["file"], root)).meta
@@ -88,6 +95,7 @@ def check_page(root: Path, label: dict[str, Any]) -> dict[str, bool]:
     out = {k: got[k] == label.get(k) for k in ("province", "city", "district")}
     out["district"] = out["district"] or _zone_as_district(meta, label)
     out["province"] = out["province"] or _same_municipality(got, label)
+    out["city"] = out["city"] or (not got["district"] and _municipality_city(got["city"], label))
     out["issuer"] = _same_issuer(meta.issuer, label.get("issuer"), meta, label)
     out["years"] = sorted(meta.years) == sorted(label.get("years") or [])
     out["_meta"] = meta  # type: ignore[assignment]
