@@ -13,9 +13,9 @@ its province, city, district and years equal the labels (a municipality's provin
 or left empty: both are the same place, as is a municipality's own body labelled with no city; a development
 zone labelled under its city alone may be found as a named area at the district level). A label marked
 ``"confident": false`` (the page does not let a reader tell the issuer or its place) is left out of the
-metadata figures and counted as skipped. With --questions the sample reports are ingested beside the pages (BM25 only) and every question is asked: a
-scoped question is right when it is answered with its key facts from the right page, or refused when it is
-unanswerable.
+metadata figures and counted as skipped. With --questions the sample reports are ingested beside the pages
+(BM25 only) and every question is asked: a scoped question is right when it is answered with its key facts
+from the right page, or refused when it is unanswerable.
 """
 
 from __future__ import annotations
