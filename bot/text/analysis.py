@@ -86,6 +86,15 @@ STOPWORDS = frozenset(
 )
 
 
+# a reading in pinyin after a character, as pages with an accessibility reading mode print it: 清遠(yuǎn)市
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fa5])[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[）)]")
+
+
+def without_pinyin(text: str) -> str:
+    """`text` without the pinyin readings a page prints after its characters ("發(fā)布日期" → "發布日期")."""
+    return _PINYIN.sub("", text)
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), lower case, traditional characters as simplified (會議 → 会议); used for
     matching, never for quotes. Every step keeps one character for one, so a page in traditional characters

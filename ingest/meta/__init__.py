@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.text.analysis import to_simplified
+from bot.text.analysis import to_simplified, without_pinyin
 from bot.types import Region, ReportMeta
 from ingest.load import RawReport
 from ingest.meta.issuer import ISSUERS_LINE, find_issuer
@@ -49,10 +49,6 @@ def synth_title(
     return f"{who}{span}{topic}"
 
 
-# a reading in pinyin after a character, as pages with an accessibility reading mode print it: 清遠(yuǎn)市
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fa5])[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,8}[）)]")
-
-
 def extract_meta(
     raw: RawReport,
     clean: str,
@@ -65,7 +61,7 @@ def extract_meta(
 ) -> ReportMeta:
     published = parse_date(date_text) if date_text else None
     # names are matched in simplified Chinese (a page in traditional characters: 汕頭市龍湖區 → 汕头市龙湖区)
-    simp = [_PINYIN.sub("", to_simplified(x)) if x else x for x in (title_line, clean, breadcrumb, signature)]
+    simp = [without_pinyin(to_simplified(x)) if x else x for x in (title_line, clean, breadcrumb, signature)]
     posted = _POSTER.search(to_simplified(date_text)) if date_text else None
     poster = (posted.group(1) or posted.group(2)) if posted else None
     issuer, region = find_issuer(simp[0], simp[1] or "", breadcrumb=simp[2], signature=simp[3], poster=poster)

@@ -12,6 +12,7 @@ are joined in a *clean view* of the text, whose every character maps back to the
 
 from __future__ import annotations
 
+from bot.text.analysis import without_pinyin
 from bot.types import SpanMap
 from ingest.load import RawReport
 from ingest.parse.head import DATE_FIELD, division_code, find_title, head_fields, title_below
@@ -91,9 +92,9 @@ def parse_text(raw: RawReport) -> ParsedReport:
     boiler = [(ln.start, ln.end) for ln in lines if ln.kind in ("boilerplate", "tail", "date")]
     date_line = next((ln for ln in lines if ln.kind == "date"), None)
     date_text = strip_markup(date_line.raw) if date_line else None
-    title_line = strip_markup(lines[title_i].raw) if title_i is not None else None
+    title_line = without_pinyin(strip_markup(lines[title_i].raw)) if title_i is not None else None
     if title_line and title_j is not None:
-        title_line = title_line.strip() + strip_markup(lines[title_j].raw).strip()
+        title_line = title_line.strip() + without_pinyin(strip_markup(lines[title_j].raw)).strip()
     bread = next((strip_markup(ln.raw) for ln in lines if ln.kind == "boilerplate" and is_breadcrumb(ln.raw)), None)
     tail = [strip_markup(ln.raw).strip() for ln in lines if ln.kind == "tail" and ln.raw.strip()]
     signature = next((t for t in tail[:3] if len(t) <= 40), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text.analysis import normalize
+from bot.text.analysis import normalize, without_pinyin
 from bot.text.gazetteer import Gazetteer
 from ingest.parse.lines import SENT_FINAL, UNNUMBERED_HEADING_RANK, Line, strip_markup
 
@@ -16,6 +16,11 @@ _PAGE_FIELD = re.compile(
     r"|废止日期|公开方式|公开范围|所属机构|信息来源|来源)\s*[:：]"
 )
 _TITLE_WORDS = re.compile(r"(报告|总结|情况|通报|公告|要点|计划|方案|纲要|意见|说明|汇报)$")
+
+
+def _plain(s: str) -> str:
+    """A line as it reads: normalized, without the pinyin a reading mode prints after characters."""
+    return without_pinyin(normalize(s))
 
 
 def find_title(lines: list[Line]) -> int | None:
@@ -32,7 +37,7 @@ def find_title(lines: list[Line]) -> int | None:
             continue  # (a field "标 题:…报告" too: the title line is the one below the fields)
         if ln.kind == "heading" and ln.rank == UNNUMBERED_HEADING_RANK:
             return i
-        if ln.kind == "content" and len(s) <= 60 and s[-1] not in SENT_FINAL and _TITLE_WORDS.search(normalize(s)):
+        if ln.kind == "content" and len(_plain(s)) <= 60 and s[-1] not in SENT_FINAL and _TITLE_WORDS.search(_plain(s)):
             return i
         if ln.kind == "content" and title_below(lines, i) is not None:
             return i  # "中共海南省委 海南省人民政府" above "关于2022年法治政府建设情况的报告": one title
@@ -43,6 +48,7 @@ def find_title(lines: list[Line]) -> int | None:
 
 
 _BRACKET_FIELD = re.compile(r"^[\[【]\s*[\u4e00-\u9fa5 ]{2,8}\s*[\]】]")
+_BRACKETED = re.compile(r"[\[【]\s*([\u4e00-\u9fa5 ]{2,8}?)\s*[\]】]\s*([^\[【]*)")
 _HEADER_LINES = 40
 """How far below a page's first line its title may stand, under the site's header and navigation."""
 
@@ -59,7 +65,7 @@ def _title_below_header(lines: list[Line], i: int) -> int | None:
             return None
         if _BRACKET_FIELD.match(s):
             continue  # "[ 索引号 ] …  [ 发文字号 ]": the page's fields in brackets
-        reads_as_title = len(s) <= 60 and s[-1] not in SENT_FINAL and _TITLE_WORDS.search(normalize(s))
+        reads_as_title = len(_plain(s)) <= 60 and s[-1] not in SENT_FINAL and _TITLE_WORDS.search(_plain(s))
         if reads_as_title and j > i:
             return j
         if len(s) > 60 or s[-1] in SENT_FINAL:
@@ -104,16 +110,16 @@ def title_below(lines: list[Line], i: int) -> int | None:
         return None
     s = strip_markup(lines[j].raw).strip()
     if ISSUERS_LINE.match(first):
-        return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(normalize(s)) else None
+        return j if s.startswith("关于") and len(s) <= 60 and _TITLE_WORDS.search(_plain(s)) else None
     broken = (
         j == i + 1
         and len(first) <= 60
         and first[-1:] not in SENT_FINAL
-        and not _TITLE_WORDS.search(normalize(first))
+        and not _TITLE_WORDS.search(_plain(first))
         and len(s) <= 20
         and not re.search(r"[，,。；;：:！？!?]", first + s)
     )
-    return j if broken and _TITLE_WORDS.search(normalize(s)) else None
+    return j if broken and _TITLE_WORDS.search(_plain(s)) else None
 
 
 _FIELD_VALUE = re.compile(r"^[-•·*\s]*(?P<label>[^:：]{1,12}?)\s*[:：]\s*(?P<value>.*?)\s*$")
@@ -129,6 +135,11 @@ def head_fields(lines: list[Line], title_i: int | None) -> list[tuple[str, str, 
         m = _FIELD_VALUE.match(s) if ln.kind == "content" and _PAGE_FIELD.match(s) else None
         if m:
             out.append((re.sub(r"\s+", "", m.group("label")), m.group("value"), ln))
+        elif ln.kind == "content" and _BRACKET_FIELD.match(s):
+            # "[ 索引号 ]11500229…/2021-00118 [ 发文字号 ] [ 发布日期 ]2021-07-23": several fields in brackets
+            for label, value in _BRACKETED.findall(s):
+                if value.strip():
+                    out.append((re.sub(r"\s+", "", label), value.strip(), ln))
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.text.analysis import normalize
+from bot.text.analysis import normalize, without_pinyin
 
 _CN_NUM = "一二三四五六七八九十百零〇两"
 HEADING_STYLES: list[tuple[float, re.Pattern[str]]] = [
@@ -113,7 +113,7 @@ def classify(lines: list[Line], text: str) -> None:
         s = strip_markup(ln.raw)
         if not s:
             ln.kind = "blank"
-        elif _DATE_LINE.match(normalize(s)) or _FIELDS_WITH_DATE.match(normalize(s)):
+        elif _DATE_LINE.match(without_pinyin(normalize(s))) or _FIELDS_WITH_DATE.match(without_pinyin(normalize(s))):
             ln.kind = "date"  # ("来源:区政府办公室 发布时间:2024-03-28 09:18": the page's fields, its date among them)
         elif any(p.search(normalize(s)) for p in _BOILERPLATE):  # (a page in traditional characters too)
             ln.kind = "boilerplate"

@@ -761,3 +761,27 @@ def test_a_title_under_a_sites_header_and_its_bracketed_fields_is_found(tmp_path
     welcome = "本站整合了全区各部门的政务信息，方便群众查询办事指南和公开文件，欢迎访问。"
     prose = text.replace("首页 政务公开 互动交流", welcome)
     assert _meta(tmp_path, "ws2.txt", prose).title != "株洲市芦淞区卫生健康局 关于2025年法治政府建设情况的报告"
+
+
+def test_a_pages_fields_in_brackets_date_it_and_give_its_division(tmp_path: Path) -> None:
+    text = (
+        "您当前的位置:首页>政务公开>法治政府建设年度报告\n\n"
+        "[ 索引号 ]11430203711623327X/2026-00118 [ 发文字号 ] [ 发布机构 ]芦淞区人民政府 [ 成文日期 ]2026-02-23 "
+        "[ 发布日期 ]2026-02-24 [ 体裁分类 ]工作报告\n\n芦淞区2025年度法治政府建设情况报告\n\n"
+        "2025年，芦淞区坚持依法行政。\n\n一、主要举措\n\n办案3件。\n"
+    )
+    meta = _meta(tmp_path, "bk.txt", text)
+    assert meta.published in ("2026-02-23", "2026-02-24")
+    assert meta.published_span and "发布日期" in text[meta.published_span[0] : meta.published_span[1]]
+
+
+def test_a_page_in_a_reading_mode_with_pinyin_has_its_title_and_date(tmp_path: Path) -> None:
+    text = (
+        "發(fā)布日期:2026-03-28 18:04\n\n"
+        "湖南省人民政府關(guān)于2025年度法治政府建設(shè)情況的報(bào)告\n\n"
+        "2025年，自治區省政府堅持依法行政。\n\n一、主要舉措\n\n辦案3件。\n"
+    )
+    meta = _meta(tmp_path, "py.txt", text)
+    assert meta.published == "2026-03-28"
+    assert meta.title == "湖南省人民政府關于2025年度法治政府建設情況的報告"
+    assert meta.issuer == "湖南省人民政府"
