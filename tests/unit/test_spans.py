@@ -276,6 +276,8 @@ def test_words_that_frame_a_question_are_not_asked_and_a_shortcoming_asks_its_se
     assert "局里" not in asked_terms("普法任务落到了局里哪些科室？", [])  # the bureau's inside: no asked thing
     assert "市里" in asked_terms("从市里接过来多少事项？", [])  # but the city is: what came from it
     assert "存在问题" in section_words("白云承认法治建设上有哪些毛病？")
+    assert "下一步" in section_words("海珠明年准备重点干哪几件事？")  # the plans section, in everyday words
+    assert "下一步" not in section_words("准备材料要多久？")
 
 
 def test_staff_are_the_reports_workers() -> None:
