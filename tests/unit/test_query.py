@@ -322,3 +322,12 @@ def test_a_count_of_the_reports_own_parts_answers_no_count_but_a_question_about_
     sentence = normalize("本报告由总体情况、主动公开情况、其他需要报告的事项6个部分组成。")
     assert not type_ok(QueryParser([]).parse("全年主动公开了多少条信息？"), sentence, set())
     assert type_ok(QueryParser([]).parse("报告分为几个部分？"), sentence, set())
+
+
+def test_a_persons_name_after_a_post_and_before_tongzhi_answers_who() -> None:
+    from bot.answer.extractive.facts import type_ok
+    from bot.text.analysis import normalize
+
+    q = QueryParser([]).parse("是谁给机关干部讲的法治课？")
+    assert type_ok(q, normalize("委党委书记、主任王栩冬同志以“依法治理”为题，为机关干部讲授法治课。"), set())
+    assert not type_ok(q, normalize("委党委书记以“依法治理”为题，为机关干部讲授法治课。"), set())
