@@ -68,3 +68,25 @@ def test_a_telephone_number_asked_is_a_telephone_number_not_a_count(qa: ReportQA
 def test_a_report_of_unknown_years_is_not_refused_for_the_year_asked(qa: ReportQA) -> None:
     ans = qa.ask("荷塘区卫健局2024年审查了多少件合同？")
     assert ans.answerable and "28件" in ans.answer, ans.answer
+
+
+def test_a_table_row_is_read_with_its_header_row(tmp_path: Path) -> None:
+    from bot.answer.extractive.scoring import table_header
+
+    table = (
+        "信息内容 | 上一年项目数量 | 本年增/减 |\n行政处罚 | 0 | 25 |\n"
+        "信息内容 | 采购项目数量 | 采购总金额 |\n政府集中采购 | 9 | 712.18万元 |\n"
+    )
+    assert table_header(table, table.index("政府集中采购")) == "信息内容 | 采购项目数量 | 采购总金额 |"
+    assert table_header(table, table.index("行政处罚")) == "信息内容 | 上一年项目数量 | 本年增/减 |"
+    assert table_header("正文一句。\n政府集中采购 | 9 | 712.18万元 |\n", 6) == ""
+    qa = fixture_qa(
+        tmp_path,
+        {
+            "t.txt": "株洲市民政局2025年政府信息公开工作年度报告\n\n一、主动公开情况\n\n全年主动公开信息120条。\n\n"
+            + table
+            + "\n二、存在问题\n\n公开的及时性需提高。\n"
+        },
+    )
+    ans = qa.ask("株洲市民政局2025年政府集中采购有几个项目，一共多少钱？")
+    assert ans.answerable and "712.18万元" in ans.answer, ans.answer

@@ -27,14 +27,41 @@ def candidates(ctx: AnswerContext, hits: Sequence[Hit]) -> list[Candidate]:
             if is_flagged(h.chunk.text, s, e):
                 continue  # a sentence that addresses the reader or the model is never an answer
             sent = normalize(h.chunk.text[s:e])
-            cov, matched = scorer.coverage(sent, head)
+            # a table's row is read with its header row ("政府集中采购 | 9 | 712万元" under "采购项目数量 | 采购总金额")
+            row_head = head + " " + normalize(_row_header(ctx, h, s)) if "|" in sent else head
+            cov, matched = scorer.coverage(sent, row_head)
             c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
-            c.key_ok = scorer.key_ok(sent, head)
+            c.key_ok = scorer.key_ok(sent, row_head)
             c.type_ok = type_ok(ctx.query, sent, ctx.q_numbers)
             c.score = cov + scorer.bonus(c, sent, h.chunk) + ctx.params.rank_bonus / (1 + rank)
             out.append(c)
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _row_header(ctx: AnswerContext, hit: Hit, at: int) -> str:
+    """The header row of a table row of the hit's chunk, read in the report's whole text (a chunk may begin
+    inside a table)."""
+    rec = ctx.data.reports.get(hit.chunk.report_id)
+    offset = hit.chunk.start + at
+    if rec is None or rec.text[offset : offset + 8] != hit.chunk.text[at : at + 8]:
+        return table_header(hit.chunk.text, at)
+    return table_header(rec.text, offset)
+
+
+def table_header(text: str, at: int) -> str:
+    """The header row over the table row that begins at `at`: the nearest line of cells above it that holds
+    labels, no figures ("信息内容 | 采购项目数量 | 采购总金额"); "" when there is none."""
+    start = text.rfind("\n", 0, at) + 1
+    while start > 0:
+        prev_start = text.rfind("\n", 0, start - 1) + 1
+        line = text[prev_start : start - 1]
+        if line.count("|") < 2:
+            return ""
+        if not re.search(r"\d", line) and re.search(r"[\u4e00-\u9fa5]", line):
+            return line
+        start = prev_start
+    return ""
 
 
 class _Scorer:
