@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.answer.extractive.compose import date_as_written, posted_by, side_labels, years_text
 from bot.query import Query
@@ -205,30 +206,18 @@ def _at_the_end(records: list[ReportRecord], latest: bool) -> ReportRecord:
     return max(records, key=when)
 
 
+_FROM_METADATA = "answered from the reports' metadata"
+
+
+def _from_metadata(text: str, citations: list[Citation]) -> Answer:
+    return Answer(answer=text, answerable=True, citations=citations, reason=_FROM_METADATA)
+
+
 def answer_collection(query: Query, data: IndexData) -> Answer:
     """The reports the question's places (if any) select, listed with a citation each."""
-    everything = [data.reports[i] for i in sorted(data.reports)]
     if query.unknown_regions and not query.report_ids:  # "有没有天津的报告？": no, and here is what there is
-        shown = everything[:LISTED]
-        labels = side_labels(data, [r.meta.report_id for r in shown])
-        items = [f"{labels[r.meta.report_id]}[{i}]" for i, r in enumerate(shown, 1)]
-        more = f"等{len(everything)}份" if len(everything) > len(shown) else ""
-        return Answer(
-            answer=f"没有{query.unknown_regions[0]}的报告。现有{len(everything)}份：" + "、".join(items) + more + "。",
-            answerable=True,
-            citations=[_title_citation(r, data) for r in shown],
-            reason="answered from the reports' metadata",
-        )
-    ids = query.report_ids if (query.report_ids or not query.regions) else []
-    records = [data.reports[i] for i in sorted(ids or data.reports) if i in data.reports]
-    if query.years:
-        records = [r for r in records if any(y in r.meta.years for y in query.years)]
-    q = query.question
-    wanted = _asked_level(q)
-    if wanted:
-        records = [r for r in records if level(r) == wanted]
-    if _SEVERAL_YEARS.search(q):  # "哪份讲了好几年的工作": a report covering more than one year
-        records = [r for r in records if len(r.meta.years) > 1]
+        return _none_of(query.unknown_regions[0], data)
+    records, wanted = _selected(query, data)
     if not records:
         covered = "、".join(sorted({r.meta.region.label() for r in data.reports.values() if r.meta.region.label()}))
         return Answer(
@@ -236,45 +225,85 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             answerable=False,
             reason="no report matches the collection question",
         )
-    asks_years = bool(_ASKS_YEARS.search(q)) and not query.years  # "2023年度的是哪份" names its year
-    asks_who = bool(_ASKS_WHO.search(q))
-    # a question that selects by place ("哪些是广东的") sees each report's place, the proof of the match
-    asks_place = bool(_ASKS_PLACE.search(q) or query.regions)
-    asks_date = bool(_ASKS_DATE.search(q))
-    end = "最新" if _LATEST.search(q) else "最早" if _EARLIEST.search(q) else None
-    citations: list[Citation]
-    if _MOST_YEARS.search(q) and len(records) > 1:  # "哪份报告讲的年份最多": the one covering the most years
+    q = query.question
+    asks = _Asks(
+        years=bool(_ASKS_YEARS.search(q)) and not query.years,  # "2023年度的是哪份" names its year
+        who=bool(_ASKS_WHO.search(q)),
+        # a question that selects by place ("哪些是广东的") sees each report's place, the proof of the match
+        place=bool(_ASKS_PLACE.search(q) or query.regions),
+        date=bool(_ASKS_DATE.search(q)),
+    )
+    one = _widest_or_end(q, records, data) or (_the_one(q, records[0], asks, data) if len(records) == 1 else None)
+    if one is not None:
+        return one
+    if _IN_ORDER.search(q):
+        records.sort(key=lambda r: (r.meta.years or [0], r.meta.published or ""), reverse=bool(_NEWEST_FIRST.search(q)))
+    filtered = bool(query.regions or query.years or wanted or _SEVERAL_YEARS.search(q))
+    return _listed(q, records, asks, filtered, data)
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """What a collection question asks of each report besides which ones: its years, writer, place, date."""
+
+    years: bool
+    who: bool
+    place: bool
+    date: bool
+
+
+def _none_of(place: str, data: IndexData) -> Answer:
+    """ "没有天津市的报告。现有N份：…", each report cited at its title."""
+    everything = [data.reports[i] for i in sorted(data.reports)]
+    shown = everything[:LISTED]
+    labels = side_labels(data, [r.meta.report_id for r in shown])
+    items = [f"{labels[r.meta.report_id]}[{i}]" for i, r in enumerate(shown, 1)]
+    more = f"等{len(everything)}份" if len(everything) > len(shown) else ""
+    text = f"没有{place}的报告。现有{len(everything)}份：" + "、".join(items) + more + "。"
+    return _from_metadata(text, [_title_citation(r, data) for r in shown])
+
+
+def _selected(query: Query, data: IndexData) -> tuple[list[ReportRecord], str | None]:
+    """The reports the question selects (by place, year, level, several years), and the level it asks for."""
+    ids = query.report_ids if (query.report_ids or not query.regions) else []
+    records = [data.reports[i] for i in sorted(ids or data.reports) if i in data.reports]
+    if query.years:
+        records = [r for r in records if any(y in r.meta.years for y in query.years)]
+    wanted = _asked_level(query.question)
+    if wanted:
+        records = [r for r in records if level(r) == wanted]
+    if _SEVERAL_YEARS.search(query.question):  # "哪份讲了好几年的工作": a report covering more than one year
+        records = [r for r in records if len(r.meta.years) > 1]
+    return records, wanted
+
+
+def _widest_or_end(q: str, records: list[ReportRecord], data: IndexData) -> Answer | None:
+    """ "哪份报告讲的年份最多" (the one covering the most years), "哪份最早/最新" (the one at that end of time)."""
+    if len(records) < 2:
+        return None
+    if _MOST_YEARS.search(q):
         most = max(len(r.meta.years) for r in records)
         widest = [r for r in records if len(r.meta.years) == most]
-        citations = [_title_citation(r, data) for r in widest]
         named = "、".join(f"{_titled(r)}[{i}]" for i, r in enumerate(widest, 1))
-        return Answer(
-            answer=f"覆盖年份最多的是{named}，共{most}年。",
-            answerable=True,
-            citations=citations,
-            reason="answered from the reports' metadata",
-        )
-    if end and len(records) > 1:
-        rec = _at_the_end(records, latest=end == "最新")
-        citations = [_title_citation(rec, data)]
-        text = f"时间{end}的是{_titled(rec)}[1]"
-        text += _published(rec, citations)
-        return Answer(
-            answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
-        )
-    if len(records) == 1 and _ASKS_TITLE.search(q) and not asks_date:  # "武汉那份报告的标题是什么"
-        rec = records[0]
+        return _from_metadata(f"覆盖年份最多的是{named}，共{most}年。", [_title_citation(r, data) for r in widest])
+    end = "最新" if _LATEST.search(q) else "最早" if _EARLIEST.search(q) else None
+    if not end:
+        return None
+    rec = _at_the_end(records, latest=end == "最新")
+    citations = [_title_citation(rec, data)]
+    text = f"时间{end}的是{_titled(rec)}[1]" + _published(rec, citations)
+    return _from_metadata(text + "。", citations)
+
+
+def _the_one(q: str, rec: ReportRecord, asks: _Asks, data: IndexData) -> Answer | None:
+    """The one report selected, by its title (and years), its date (and poster), or its own title alone."""
+    citations = [_title_citation(rec, data)]
+    if _ASKS_TITLE.search(q) and not asks.date:  # "武汉那份报告的标题是什么"
         text = f"《{rec.meta.title}》[1]"
-        if asks_years and rec.meta.years:
+        if asks.years and rec.meta.years:
             text += f"，{years_text(rec.meta.years)}"
-        return Answer(
-            answer=text + "。",
-            answerable=True,
-            citations=[_title_citation(rec, data)],
-            reason="answered from the reports' metadata",
-        )
-    if len(records) == 1 and asks_date:  # "嘉定那份是什么时候发布的？"
-        rec, citations = records[0], [_title_citation(records[0], data)]
+        return _from_metadata(text + "。", citations)
+    if asks.date:  # "嘉定那份是什么时候发布的？"
         if not rec.meta.published:
             return Answer(
                 answer=f"{_titled(rec)}[1]没有写明发布日期。",
@@ -284,30 +313,24 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             )
         poster = posted_by(rec, q)
         text = f"《{rec.meta.title}》[1]" + (f"由{poster}发布" if poster else "") + _published(rec, citations)
-        return Answer(
-            answer=text + "。", answerable=True, citations=citations, reason="answered from the reports' metadata"
-        )
-    if len(records) == 1 and not (asks_years or asks_who or asks_place or asks_date):
+        return _from_metadata(text + "。", citations)
+    if not (asks.years or asks.who or asks.place):
         # one report answers ("哪份讲了好几年的工作"): named by its own title, with its years
-        citations = [_title_citation(records[0], data)]
-        return Answer(
-            answer=f"{_titled(records[0])}[1]。",
-            answerable=True,
-            citations=citations,
-            reason="answered from the reports' metadata",
-        )
-    if _IN_ORDER.search(q):
-        records.sort(key=lambda r: (r.meta.years or [0], r.meta.published or ""), reverse=bool(_NEWEST_FIRST.search(q)))
+        return _from_metadata(f"{_titled(rec)}[1]。", citations)
+    return None
+
+
+def _listed(q: str, records: list[ReportRecord], asks: _Asks, filtered: bool, data: IndexData) -> Answer:
+    """The reports one by one (at most LISTED), each cited at its title, with what the question asks of each."""
     shown = records[:LISTED]
-    citations = []
+    citations: list[Citation] = []
     items = []
     for r in shown:
         citations.append(_title_citation(r, data))
-        item = f"{_describe(r, asks_years, asks_who, asks_place)}[{len(citations)}]"
-        items.append(item + (_published(r, citations) if asks_date else ""))
-    filtered = query.regions or query.years or wanted or _SEVERAL_YEARS.search(q)
+        item = f"{_describe(r, asks.years, asks.who, asks.place)}[{len(citations)}]"
+        items.append(item + (_published(r, citations) if asks.date else ""))
     scope = "符合条件的" if filtered else "现有"
     more = f"等{len(records)}份" if len(records) > len(shown) else ""
     yes = "有，" if _ASKS_WHETHER.search(q) else ""  # "有没有上海的报告？" is answered yes first
     text = yes + (f"{scope}报告共{len(records)}份：" if len(records) > 1 else "") + "；".join(items) + more + "。"
-    return Answer(answer=text, answerable=True, citations=citations, reason="answered from the reports' metadata")
+    return _from_metadata(text, citations)
