@@ -70,20 +70,34 @@ def find_issuer(
     if posted:  # "市水务局…" on a page its date line says "武汉市水务局" posted: the poster, by its full name
         return posted.name, region_of(posted.name, head + text[:3000])
     if org.name[:1] in "我本":
-        named = _self_named(org.body, region, text)
-        if not named and not title and region.district:
-            # a page with no title, its district only the one its text names most: the city's body may be
-            # the one that speaks ("请联系我局", "《韶关市住房和城乡建设管理局…办法》")
-            above = Region(province=region.province, city=region.city)
-            named = _self_named(org.body, above, text)
-            if named:
-                return named, above
-        by_level = None if named else _self_by_level(org.body, text)
+        named = _self_issuer(org, region, title, text)
+        if named is not None:
+            return named
+        by_level = _self_by_level(org.body, text)
         if by_level is None:
-            return named, region
+            return None, region
         org = by_level  # "我局…", and once "市应急管理局": the report's city's bureau, as a level-named body is
-    # a body prefixed by its level alone belongs to the report's place of that level: "市交通运输局" is no
-    # province's bureau when only the province is known
+    return _level_issuer(org, region, title, opening, text)
+
+
+def _self_issuer(org: Org, region: Region, title: str | None, text: str) -> tuple[str, Region] | None:
+    """Who "我局" is, with its region, when the text names that body with the report's place (or, on a page
+    with no title whose district is only the one its text names most, with its city's); None when it does not."""
+    named = _self_named(org.body, region, text)
+    if named:
+        return named, region
+    if not title and region.district:
+        # the city's body may be the one that speaks ("请联系我局", "《韶关市住房和城乡建设管理局…办法》")
+        above = Region(province=region.province, city=region.city)
+        named = _self_named(org.body, above, text)
+        if named:
+            return named, above
+    return None
+
+
+def _level_issuer(org: Org, region: Region, title: str | None, opening: str, text: str) -> tuple[str | None, Region]:
+    """A body prefixed by its level alone ("市交通运输局", "省司法厅") belongs to the report's place of that level:
+    "市交通运输局" is no province's bureau when only the province is known."""
     place = {"省": region.province, "市": region.city}.get(org.level or "", region.district)
     if not place and org.level == "市" and region.province:
         city = city_in_short(region.province, text)
