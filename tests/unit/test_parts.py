@@ -40,6 +40,8 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> ReportQA:
         ("芦淞区司法局2025年一共主动公开了多少条信息？其中行政执法类多少条？", ["640条", "203条"]),
         # the subset in the sentence after the total
         ("金山街道2025年一共做了多少件合法性审查？其中社区合同占多少件？", ["316件", "305件"]),
+        # a count and a yes/no asked together: the count's clause beside the one that answers yes or no
+        ("金山街道2025年一共做了多少件合法性审查？有没有审查社区合同？", ["316件", "社区合同审查305件"]),
         # two things joined before 各: the number of each
         ("芦淞区司法局2025年公开的政策文件类信息和工作动态类信息各多少条？", ["81条", "341条"]),
     ],

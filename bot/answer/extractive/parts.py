@@ -19,7 +19,7 @@ from bot.text.analysis import normalize, sentence_spans
 
 # where one asked part ends and the next begins: "…多少条？其中…几条", "收到几件，答复了几件"
 _PART_BREAK = re.compile(r"[？?，,；;、]|其中")
-_ASKING = re.compile(r"多少|几")
+_ASKING = re.compile(r"多少|几|有没有|是否")
 # things joined before 各/分别 and the number asked of each: "公共企事业单位信息和重点领域信息各多少条"
 _EACH = re.compile(r"(.+?(?:和|与|及|以及).+?)(?:各|分别)(?:是|有|为)?(?:多少|几)")
 MIN_FIT = 0.4
