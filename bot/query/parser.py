@@ -23,6 +23,17 @@ from bot.types import HistoryTurn, ReportMeta
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 
 
+def _previous_question(history: Sequence[HistoryTurn]) -> str:
+    """The previous user turn, cleaned as a question is (assistant turns never steer the query)."""
+    prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
+    return strip_instructions(prev) if prev else prev
+
+
+def _years_in(q: str) -> list[int]:
+    """The years a question names (not the numbers of documents or cases: "2019号", "2020件")."""
+    return [int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)]
+
+
 class QueryParser:
     """Parses questions against a catalog of report metadata."""
 
@@ -134,49 +145,14 @@ class QueryParser:
 
     def parse(self, question: str, history: Sequence[HistoryTurn] = ()) -> Query:
         q = ordinal_resolved(strip_instructions(question.strip()), history)
-        # the previous user turn, cleaned as a question is (assistant turns never steer the query)
-        prev = next((t.content.strip() for t in reversed(history) if t.role == "user" and t.content.strip()), "")
-        prev = strip_instructions(prev) if prev else prev
+        prev = _previous_question(history)
         known, unknown, ids = self._regions_in(q)
         named_here = known
-        years = [int(y) for y in _YEAR.findall(q) if 1990 <= int(y) <= 2100 and not re.search(y + r"\s*[号件]", q)]
+        years = _years_in(q)
         text, focus, context = q, q, ""
         if prev:
-            p_known, _, p_ids = self._regions_in(prev)
-            p_years = [int(y) for y in _YEAR.findall(prev)]
-            sub = FOLLOWUP_SUB.match(q)
-            if sub and (known or years or unknown):
-                # "那嘉定区呢？": the previous question with the entity swapped
-                text = prev
-                for name in p_known:
-                    for alias in sorted({name, places.stem(name)}, key=len, reverse=True):
-                        text = text.replace(alias, "")
-                text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text) if years or known else text
-                text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + text
-                focus = text
-                context = prev
-            elif not known and not unknown:
-                # no place named: a follow-up about the same report(s) and topic
-                context = prev
-                known, ids = p_known, p_ids
-                if not years:
-                    years = p_years
-                text = q + " " + prev
-            elif ANAPHORA.match(q):
-                context = prev  # "其中嘉定区…": keep the topic, the named place wins
-            # else: the question names its own place and stands alone; the history does not colour it
-            if not known and not unknown and not ids:
-                ids = p_ids
-        # "深圳龙岗区": a district no report covers, inside a known city, is still not covered
-        unknown_specific = [
-            u
-            for u in unknown
-            if u.endswith(("区", "县")) and known and not any(k in self._known_districts for k in known)
-        ]
-        # a town or street no report is about ("鲤城区开元街道"): not its county's other towns' reports
-        unknown_specific += [
-            u for u in unknown if u.endswith(TOWN_LEVELS) and not any(k.endswith(TOWN_LEVELS) for k in known)
-        ]
+            text, focus, context, known, ids, years = self._followup(q, prev, known, unknown, ids, years)
+        unknown_specific = self._unknown_specific(known, unknown)
         if unknown_specific:
             ids = set()
         qtype, unit = classify(focus)
@@ -184,21 +160,7 @@ class QueryParser:
             # "那会办的呢？" asks what the previous question asked, of something else: its kind of answer too
             # (unless it says its own kind: "结案率呢？" asks a percentage after a count)
             qtype, unit = classify(context)
-        covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
-        uncovered = []
-        for y in years:
-            # (a report whose years are not known may cover any year)
-            if covering and not any(y in r.years or not r.years for r in covering):
-                uncovered.append(y)
-        # one issuer, several years: a named year keeps only the reports that cover it
-        of_year = [r.report_id for r in covering if any(y in r.years for y in years)]
-        if of_year and not uncovered:
-            ids = set(of_year)
-        if years and not ids and not known and not unknown:
-            # "2020年那两份报告…", no place named: the reports that cover the year, when some do and not all
-            of_year = [i for i, r in self._by_id.items() if any(y in r.years for y in years)]
-            if 0 < len(of_year) < len(self._by_id):
-                ids = set(of_year)
+        ids, uncovered = self._year_scope(ids, years, known, unknown)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
         compare = len(ids) > 1 and (bool(COMPARE.search(q)) or len(named_here) > 1)
         survey = not ids and not unknown and bool(SURVEY.search(q))
@@ -221,3 +183,66 @@ class QueryParser:
             named=bool(known) and len(ids) == 1,
             asks=max(1, len(re.findall(r"多少|几", focus))) if qtype in ("count", "percent", "amount") else 1,
         )
+
+    def _followup(
+        self, q: str, prev: str, known: list[str], unknown: list[str], ids: set[str], years: list[int]
+    ) -> tuple[str, str, str, list[str], set[str], list[int]]:
+        """The question read after the previous one: (text, focus, context, known places, report ids, years)."""
+        text, focus, context = q, q, ""
+        p_known, _, p_ids = self._regions_in(prev)
+        p_years = [int(y) for y in _YEAR.findall(prev)]
+        if FOLLOWUP_SUB.match(q) and (known or years or unknown):
+            # "那嘉定区呢？": the previous question with the entity swapped
+            text = prev
+            for name in p_known:
+                for alias in sorted({name, places.stem(name)}, key=len, reverse=True):
+                    text = text.replace(alias, "")
+            text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text) if years or known else text
+            text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + text
+            focus = text
+            context = prev
+        elif not known and not unknown:
+            # no place named: a follow-up about the same report(s) and topic
+            context = prev
+            known, ids = p_known, p_ids
+            if not years:
+                years = p_years
+            text = q + " " + prev
+        elif ANAPHORA.match(q):
+            context = prev  # "其中嘉定区…": keep the topic, the named place wins
+        # else: the question names its own place and stands alone; the history does not colour it
+        if not known and not unknown and not ids:
+            ids = p_ids
+        return text, focus, context, known, ids, years
+
+    def _unknown_specific(self, known: list[str], unknown: list[str]) -> list[str]:
+        """The places named that no report covers although their parent's reports exist: "深圳龙岗区" (a district
+        inside a known city), "鲤城区开元街道" (a town or street no report is about, not its county's others)."""
+        out = [
+            u
+            for u in unknown
+            if u.endswith(("区", "县")) and known and not any(k in self._known_districts for k in known)
+        ]
+        out += [u for u in unknown if u.endswith(TOWN_LEVELS) and not any(k.endswith(TOWN_LEVELS) for k in known)]
+        return out
+
+    def _year_scope(
+        self, ids: set[str], years: list[int], known: list[str], unknown: list[str]
+    ) -> tuple[set[str], list[int]]:
+        """The reports a named year keeps, and the years no matched report covers."""
+        covering = [self._by_id[i] for i in sorted(ids) if i in self._by_id]
+        uncovered = []
+        for y in years:
+            # (a report whose years are not known may cover any year)
+            if covering and not any(y in r.years or not r.years for r in covering):
+                uncovered.append(y)
+        # one issuer, several years: a named year keeps only the reports that cover it
+        of_year = [r.report_id for r in covering if any(y in r.years for y in years)]
+        if of_year and not uncovered:
+            ids = set(of_year)
+        if years and not ids and not known and not unknown:
+            # "2020年那两份报告…", no place named: the reports that cover the year, when some do and not all
+            of_year = [i for i, r in self._by_id.items() if any(y in r.years for y in years)]
+            if 0 < len(of_year) < len(self._by_id):
+                ids = set(of_year)
+        return ids, uncovered
