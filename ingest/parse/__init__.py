@@ -12,6 +12,8 @@ are joined in a *clean view* of the text, whose every character maps back to the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.text.analysis import without_pinyin
 from bot.types import SpanMap
 from ingest.load import RawReport
@@ -47,13 +49,43 @@ def parse_text(raw: RawReport) -> ParsedReport:
         if k is not None:
             lines[k].kind = "title"
     mark_tail(lines)
+    clean, spans, line_clean_start = _clean_view(lines, text)
+    sections = build_sections(lines, line_clean_start, clean, spans)
+    boiler = [(ln.start, ln.end) for ln in lines if ln.kind in ("boilerplate", "tail", "date")]
+    head = _head_of(lines, title_i, title_j)
+    meta = extract_meta(
+        raw,
+        clean,
+        title_line=head.title_line,
+        date_text=head.date_text,
+        breadcrumb=head.breadcrumb,
+        signature=head.signature,
+        code=head.code,
+    )
+    if title_i is not None:
+        meta.title_span = list(trimmed_span(lines[title_i], text))
+        if title_j is not None:
+            meta.title_span[1] = trimmed_span(lines[title_j], text)[1]
+    if head.date_line is not None and meta.published:
+        meta.published_span = list(_stripped(text, head.date_line.start, head.date_line.end))
+    return ParsedReport(
+        meta=meta,
+        text=text,
+        clean=clean,
+        spans=spans,
+        sections=sections,
+        boilerplate=boiler,
+        date_text=head.date_text,
+    )
 
-    # Build the clean view.
+
+def _clean_view(lines: list[Line], text: str) -> tuple[str, SpanMap, dict[int, int]]:
+    """The clean view (headings and content, a paragraph broken by a blank line joined again), its map back to
+    the file's offsets, and where each kept line starts in it."""
     clean_parts: list[str] = []
     runs: list[tuple[int, int]] = []
     clen = 0
     line_clean_start: dict[int, int] = {}
-    line_clean_end: dict[int, int] = {}
     prev: Line | None = None
 
     def emit(a: int, b: int) -> None:
@@ -63,8 +95,7 @@ def parse_text(raw: RawReport) -> ParsedReport:
         clean_parts.append(text[a:b])
         clen += b - a
 
-    body = [i for i, ln in enumerate(lines) if ln.kind in ("heading", "content")]
-    for i in body:
+    for i in [i for i, ln in enumerate(lines) if ln.kind in ("heading", "content")]:
         ln = lines[i]
         ln.keep = keep_spans(ln, text)
         if not ln.keep:
@@ -83,13 +114,24 @@ def parse_text(raw: RawReport) -> ParsedReport:
         line_clean_start[i] = clen
         for a, b in ln.keep:
             emit(a, b)
-        line_clean_end[i] = clen
         prev = ln
-    clean = "".join(clean_parts)
-    spans = SpanMap(tuple(runs) if runs else ((0, 0),))
+    return "".join(clean_parts), SpanMap(tuple(runs) if runs else ((0, 0),)), line_clean_start
 
-    sections = build_sections(lines, line_clean_start, clean, spans)
-    boiler = [(ln.start, ln.end) for ln in lines if ln.kind in ("boilerplate", "tail", "date")]
+
+@dataclass
+class _Head:
+    """What a page's head says of it: its title line, date (and the line giving it), breadcrumb, signature and
+    the division code of its 索引号."""
+
+    title_line: str | None
+    date_text: str | None
+    date_line: Line | None
+    breadcrumb: str | None
+    signature: str | None
+    code: str | None
+
+
+def _head_of(lines: list[Line], title_i: int | None, title_j: int | None) -> _Head:
     date_line = next((ln for ln in lines if ln.kind == "date"), None)
     date_text = strip_markup(date_line.raw) if date_line else None
     title_line = without_pinyin(strip_markup(lines[title_i].raw)) if title_i is not None else None
@@ -104,29 +146,16 @@ def parse_text(raw: RawReport) -> ParsedReport:
         date_field = next(((v, ln) for label, v, ln in fields if DATE_FIELD.fullmatch(label)), None)
         if date_field:
             date_text, date_line = date_field
-    meta = extract_meta(
-        raw, clean, title_line=title_line, date_text=date_text, breadcrumb=bread, signature=signature, code=code
-    )
-    if title_i is not None:
-        meta.title_span = list(trimmed_span(lines[title_i], text))
-        if title_j is not None:
-            meta.title_span[1] = trimmed_span(lines[title_j], text)[1]
-    if date_line is not None and meta.published:
-        a, b = date_line.start, date_line.end
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        meta.published_span = [a, b]
-    return ParsedReport(
-        meta=meta,
-        text=text,
-        clean=clean,
-        spans=spans,
-        sections=sections,
-        boilerplate=boiler,
-        date_text=date_text,
-    )
+    return _Head(title_line, date_text, date_line, bread, signature, code)
+
+
+def _stripped(text: str, a: int, b: int) -> tuple[int, int]:
+    """[a, b) without the white space at its ends."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 __all__ = ["HEADING_STYLES", "ParsedReport", "Section", "parse_text"]
