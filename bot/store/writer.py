@@ -161,45 +161,14 @@ def write_generation(
         for c in chunks:
             f.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
     (tmp / REPORTS).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    tokenised = 0
-    if chunks:
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
-        # unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise
-        known = reused.tokens if reused else {}
-        tokens: list[list[str]] = []
-        for c in chunks:
-            toks = known.get(c.id)
-            if not toks:
-                toks = bm25_tokens(c.header + "\n" + c.text) or [""]
-                tokenised += 1
-            tokens.append(toks)
-        vocab, ids = _token_ids(tokens)
-        del tokens
-        _save_tokens(tmp / TOKENS_DIR, vocab, ids)
-        retriever = bm25s.BM25()
-        retriever.index((ids, vocab), show_progress=False)
-        retriever.save(str(tmp / "bm25"))
-        NgramIndex.of_chunks(chunks).save(tmp / "ngrams")
+    tokenised = _write_terms(tmp, chunks, reused) if chunks else 0
     name = collection_name(settings, gen)
     dense = embedder is not None
-    if dense and chunks:
-        assert embedder is not None
-        base = reused.vectors if reused else None
-        copied = _copy_vectors(base, settings, tmp, name, reused.ids) if base and reused else None
-        coll, present, deleted = copied or (ChromaVectors.open(settings, tmp, name, create=True), set(), 0)
-        todo = [c for c in chunks if c.id not in present]
-        texts = [c.header + "\n" + c.text for c in todo]
-        batches = range(0, len(todo), VECTOR_BATCH)
-        if progress:
-            from tqdm import tqdm
-
-            batches = tqdm(batches, desc="embedding", unit="batch")
-        for i in batches:
-            coll.add(todo[i : i + VECTOR_BATCH], embedder.embed_documents(texts[i : i + VECTOR_BATCH]))
-        if coll.count() != len(chunks):
-            raise IngestError(f"the vector store holds {coll.count()} chunks, expected {len(chunks)}")
+    deleted = (
+        _write_vectors(tmp, settings, name, chunks, embedder, progress, reused)
+        if embedder is not None and chunks
+        else 0
+    )
     manifest: Manifest = {
         "format": FORMAT_VERSION,
         "generation": gen,
@@ -220,6 +189,59 @@ def write_generation(
     }
     write_manifest(tmp, manifest)
     return tokenised
+
+
+def _write_terms(tmp: Path, chunks: list[Chunk], reused: Reused | None) -> int:
+    """The BM25 index and the character-pair postings of the chunks; returns how many chunks were tokenised
+    (unchanged chunks keep the tokens of the previous generation: jieba is most of a re-ingest otherwise)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+    known = reused.tokens if reused else {}
+    tokenised = 0
+    tokens: list[list[str]] = []
+    for c in chunks:
+        toks = known.get(c.id)
+        if not toks:
+            toks = bm25_tokens(c.header + "\n" + c.text) or [""]
+            tokenised += 1
+        tokens.append(toks)
+    vocab, ids = _token_ids(tokens)
+    del tokens
+    _save_tokens(tmp / TOKENS_DIR, vocab, ids)
+    retriever = bm25s.BM25()
+    retriever.index((ids, vocab), show_progress=False)
+    retriever.save(str(tmp / "bm25"))
+    NgramIndex.of_chunks(chunks).save(tmp / "ngrams")
+    return tokenised
+
+
+def _write_vectors(
+    tmp: Path,
+    settings: Settings,
+    name: str,
+    chunks: list[Chunk],
+    embedder: CachedEmbedder,
+    progress: bool,
+    reused: Reused | None,
+) -> int:
+    """The chunks' vectors in collection `name`: copied from the previous generation's store where they are
+    there, embedded otherwise; returns how many vectors the copied store had deleted."""
+    base = reused.vectors if reused else None
+    copied = _copy_vectors(base, settings, tmp, name, reused.ids) if base and reused else None
+    coll, present, deleted = copied or (ChromaVectors.open(settings, tmp, name, create=True), set(), 0)
+    todo = [c for c in chunks if c.id not in present]
+    texts = [c.header + "\n" + c.text for c in todo]
+    batches = range(0, len(todo), VECTOR_BATCH)
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc="embedding", unit="batch")
+    for i in batches:
+        coll.add(todo[i : i + VECTOR_BATCH], embedder.embed_documents(texts[i : i + VECTOR_BATCH]))
+    if coll.count() != len(chunks):
+        raise IngestError(f"the vector store holds {coll.count()} chunks, expected {len(chunks)}")
+    return deleted
 
 
 def collect_garbage(index_dir: Path, settings: Settings, keep: set[str | None]) -> None:
