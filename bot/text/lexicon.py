@@ -21,7 +21,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "老板": ("用人单位", "企业", "经营者"),
     "公司": ("企业", "单位"),
     "工人": ("劳动者", "职工", "农民工"),
-    "员工": ("劳动者", "职工"),
     "农民工": ("劳动者", "农民工"),
     "工资": ("工资", "薪酬", "劳动报酬", "欠薪"),
     "欠薪": ("拖欠", "欠薪", "工资"),
@@ -31,8 +30,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "处罚": ("行政处罚", "处罚", "惩戒"),
     "惩罚": ("惩戒", "处罚", "黑名单"),
     "律所": ("律师事务所",),
-    # the economy: government work reports write GDP out as 地区生产总值 (the statistical term in every one)
-    "gdp": ("地区生产总值", "生产总值"),
     # e-government: reports write 网办/网上办理/网上办结 for what staff call 网上办
     "网上办": ("网办", "网上办理", "网上办结", "全流程网办"),
     "网办": ("网上办理", "网上办结"),
@@ -66,7 +63,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "不足": ("不足", "问题", "薄弱"),
     "打算": ("计划", "安排", "思路", "打算", "建议"),
     "下一步": ("下一步", "下步", "计划", "安排"),
-    "接下来": ("下一步", "下步", "计划", "安排"),  # the spoken word for 下一步
 }
 
 # The part every 法治政府建设 annual report has on its shortcomings (the 2019 督察工作规定 asks each report for its
@@ -79,8 +75,6 @@ SECTION_CUES: tuple[tuple[str, str], ...] = (
         r"不足|短板|差距|薄弱|欠缺|不够|短处|弱项|毛病|缺点|缺陷|没做好|做得不好|哪些问题|什么问题|啥问题|存在.{0,4}问题|困难",
         "存在问题 不足",
     ),
-    # the plans section (下一步工作思路, 2024年工作计划), asked in everyday words
-    (r"准备(?:重点)?(?:干|做|搞|抓)|接下来|今后(?:打算|准备)", "下一步 计划 打算 思路"),
 )
 
 

@@ -31,7 +31,7 @@ QUESTION_WORDS = frozenset(
     "都 还 那 那么 这 这些 其中 他们 它们 情况 方面 叫 叫什么 名字 请问 告诉 一下 能 可以 会 要 需要 有 没有 "
     "报告 年度 年 今年 去年 那年 当年 干 做 搞 办 弄 怎么样 比例 多高 多大 占 一些 主要 具体 开始 时候 "
     "人社局 人社 人力资源 社会保障局 人力资源和社会保障局 社会保障 局 区 市 县 提到 说 讲 自己 承认 提 提了 写 写了 "
-    "出 出了 来 去 里 里面 那个 这个 这份 那份 干嘛 一般 大概 最后 重点 主要 数字 觉得 认为 还有 局里".split()
+    "出 出了 来 去 里 里面 那个 这个 这份 那份 干嘛 一般 大概 最后 重点 主要 数字 觉得 认为 还有".split()
 )
 
 # The scale of term_match: the term itself, a synonym, an abbreviation, shared bigrams, shared characters.
