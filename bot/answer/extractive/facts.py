@@ -161,8 +161,14 @@ def _restated_unit(query: Query, found: list[tuple[str, str, int, int]]) -> str 
     占了几个" restates the report's "27名仲裁员", so the answer counts people (名), not cases (件)."""
     if query.unit != "个":
         return None
-    stated = {n for n, u, _a, _b in numbers_in(normalize(query.focus)) if u == "个"}
+    stated = _counted_in_ge(query.focus)
     return next((u for n, u, _a, _b in found if n in stated and u and u != "个"), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _counted_in_ge(focus: str) -> frozenset[str]:
+    """The numbers a question states in 个 (read once a question, not once a candidate sentence)."""
+    return frozenset(n for n, u, _a, _b in numbers_in(normalize(focus)) if u == "个")
 
 
 def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
