@@ -84,7 +84,13 @@ class TermWeights:
         w = self._cache.get(term)
         if w is None:
             df = self.df(term)
-            pos = self.weak_pos_weight if is_weak_pos(term) else 1.0
+            unseen = (
+                df == 0
+                and not is_nounish(term)
+                and not _NOT.match(term)
+                and not any(self.df(normalize(x)) for x in SYNONYMS.get(term, ()))
+            )
+            pos = self.weak_pos_weight if is_weak_pos(term) or unseen else 1.0
             w = math.log(1 + (self.n - df + 0.5) / (df + 0.5)) * pos
             self._cache[term] = w
         return w
