@@ -128,6 +128,10 @@ def _body_at(text: str, j: int) -> str | None:
     return body
 
 
+# a body's name followed by 网 or 网站 names its website ("重庆市人民政府网" in a page's links), not a writer
+_SITE = re.compile(r"(?:门户)?网站|网(?![\u4e00-\u9fa5])")
+
+
 def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> list[Org]:
     """Every organisation named in `text`, in order; those inside document titles (《…》) only with `titles`."""
     out: list[Org] = []
@@ -144,7 +148,7 @@ def orgs(text: str, *, prefixed_only: bool = False, titles: bool = False) -> lis
         doubled = body and len(body) > 2 and body[0] == text[end - 1] and body[0] in "省市区县"
         if doubled and word_at(body or "", 0) == (body or "")[0]:
             body = (body or "")[1:]  # the level written twice ("元谋县县卫生健康局"), not 市场 of "北京市市场监管局"
-        if body and (titles or not _inside_title_marks(text, first.start)):
+        if body and (titles or not _inside_title_marks(text, first.start)) and not _SITE.match(text, end + len(body)):
             out.append(Org(text[first.start : end] + body, body, text[first.start : end], None, first.start))
         k += 1
     if not prefixed_only:

@@ -34,6 +34,11 @@ _BOILERPLATE = [
     re.compile(r"版权所有|ICP备|网站标识码|主办单位\s*[:：]|承办单位\s*[:：]|政府网站找错|网站地图"),
     # the site's banner: its reading options, and today's date beside the site name ("…人民政府 2019年12月3日星期二",
     # "今天是:2024年1月1日")
+    # the site's menu: a line of link labels from the home page ("首页 走进大足 政务公开 政务服务"), or of sites
+    # ("中国政府网 | 重庆市人民政府网")
+    re.compile(
+        r"^首页(?:\s+[\u4e00-\u9fa5]{2,8}){3,}\s*$|^(?:[\u4e00-\u9fa5]{2,12}网\s*[|｜/]\s*)+[\u4e00-\u9fa5]{2,12}网"
+    ),
     re.compile(
         r"无障碍|简体\s*[|｜]?\s*繁体|繁体\s*[|｜]?\s*简体|\d{1,2}月\d{1,2}日\s*星期[一二三四五六日天]|^今天是\s*[:：]?"
     ),

@@ -493,6 +493,15 @@ def test_a_conjunction_before_a_one_character_county_joins_words() -> None:
             "光明大街街道办事处",
             "文峰区",
         ),
+        # the site's menu (the sites it links to, the home page's labels) names the city's portal, not the writer
+        (
+            "中国政府网 | 四川省人民政府网 | 成都市人民政府网 区人大 区政协\n"
+            "首页 走进郫都 政务公开 政务服务 政民互动\n\n"
+            "2024年度重点工作完成情况\n\n区政府办公室对2024年重点工作完成情况进行了汇总。\n\n一、总体情况\n\n"
+            "根据《2024年郫都区人民政府工作报告目标任务分解方案》，分解任务120项。\n",
+            "成都市郫都区政府办公室",
+            "郫都区",
+        ),
         # a reading in pinyin after a character (清遠(yuǎn)市) does not break the name
         ("2025年，清遠(yuǎn)市教育局堅持依法行政。\n\n一、主要舉措\n\n辦理複議案件3件。\n", "清远市教育局", None),
     ],
