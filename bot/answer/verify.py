@@ -61,16 +61,16 @@ def verify_answer(
     notes: list[str] = []
     text, refused = _cleaned(raw, system, example, notes)
     # 1. references to blocks that were not given are dropped
-    text, used = _given_references(text, raw, blocks, refused, prep.query.question, notes)
+    text, used = _given_references(text, raw, blocks, refused, prep.query.typed, notes)
     # 2. every number must be in a cited block (or the question): else the block that holds it, or a mark
     titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
     cited_before = list(used)
-    text, used = _check_numbers(text, used, blocks, titles, prep.query.question, notes)
+    text, used = _check_numbers(text, used, blocks, titles, prep.query.typed, notes)
     if len(used) > len(cited_before):  # a block was added for a number: drop a cited one that holds nothing
-        text, used = _drop_unsupporting(text, used, cited_before, blocks, prep.query.question, notes)
+        text, used = _drop_unsupporting(text, used, cited_before, blocks, prep.query.typed, notes)
     # 3. an answer of its own words that the cited blocks do not hold comes from elsewhere
     if not refused:
-        _check_grounded(text, used, blocks, prep.query.question)
+        _check_grounded(text, used, blocks, prep.query.typed)
     # 4. citations: for each block referenced, the sentence of it closest to what the answer says
     text, citations = _cited(text, used, blocks, prep)
     reason = "the LLM found no answer in the context" if refused else None
@@ -82,7 +82,7 @@ def verify_answer(
         mode="generative",
         citations=citations,
         contexts=contexts,
-        resolved_question=prep.query.text if prep.query.text != prep.query.question else None,
+        resolved_question=prep.query.search_text if prep.query.search_text != prep.query.typed else None,
         reason=reason,
     )
 
