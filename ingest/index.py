@@ -12,7 +12,6 @@ import json
 import logging
 import shutil
 import time
-import tomllib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,15 +27,15 @@ from bot.store.vectors import collection_name, drop_collection
 from bot.store.writer import TOKENS_DIR, Reused, collect_garbage, intact, load_tokens, vector_base, write_generation
 from bot.text.analysis import ANALYZER_VERSION
 from bot.text.injection import flagged_spans
-from bot.types import Chunk, IngestRecord, Region
+from bot.types import Chunk, IngestRecord
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
-from ingest.parse import ParsedReport, parse_text
+from ingest.overrides import apply_overrides, load_overrides
+from ingest.parse import parse_text
 
 log = logging.getLogger(__name__)
 
 PARSER_VERSION = 1
-MANIFEST_NAMES = ("reports.toml",)
 
 
 @dataclass
@@ -89,38 +88,6 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def load_overrides(folder: Path | None) -> dict[str, dict[str, Any]]:
-    """Per-file metadata overrides from `reports.toml` in the reports folder: [\"file.txt\"] title = …"""
-    if folder is None:
-        return {}
-    for name in MANIFEST_NAMES:
-        p = folder / name
-        if p.is_file():
-            try:
-                data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise IngestError(f"{p}: invalid TOML ({exc}); fix or remove it.") from exc
-            return {k: v for k, v in data.items() if isinstance(v, dict)}
-    return {}
-
-
-def apply_overrides(report: ParsedReport, over: dict[str, Any]) -> None:
-    meta = report.meta
-    for key, value in over.items():
-        if key == "region" and isinstance(value, dict):
-            meta.region = Region(**{**meta.region.model_dump(), **value})
-        elif key in ("province", "city", "district"):
-            setattr(meta.region, key, value)
-        elif key == "years":
-            meta.years = [int(y) for y in (value if isinstance(value, list) else [value])]
-        elif key == "year":
-            meta.years = [int(value)]
-        elif key in ("title", "issuer", "published"):
-            setattr(meta, key, str(value))
-        else:
-            raise IngestError(f"reports.toml [{meta.source}]: unknown field {key!r}")
 
 
 def code_version() -> str:
