@@ -203,7 +203,7 @@ def _time_components(qa: Any, items: list[Any], repeat: int) -> dict[str, dict[s
     for it in items:
         hist = [HistoryTurn(role=r, content=c) for r, c in it.history]  # type: ignore[arg-type]
         q = parser.parse(it.question, hist)
-        queries.append((expanded(q.text), q.report_ids or None))
+        queries.append((expanded(q.search_text), q.report_ids or None))
     r = qa.retriever
     lat: dict[str, list[float]] = {"bm25": [], "dense": [], "hybrid": []}
     for text, ids in queries[:5]:  # warm-up

@@ -86,7 +86,7 @@ _NEWEST_FIRST = re.compile(r"从新到旧|从晚到早|由近及远|倒序")
 
 def is_collection_question(query: Query, place_names: Sequence[str]) -> bool:
     """True when the question asks about the reports as a set, and for nothing the metadata does not hold."""
-    q = query.question
+    q = query.typed
     if not _ABOUT_SET.search(q):
         return False
     rest = q
@@ -225,7 +225,7 @@ def answer_collection(query: Query, data: IndexData) -> Answer:
             answerable=False,
             reason="no report matches the collection question",
         )
-    q = query.question
+    q = query.typed
     asks = _Asks(
         years=bool(_ASKS_YEARS.search(q)) and not query.years,  # "2023年度的是哪份" names its year
         who=bool(_ASKS_WHO.search(q)),
@@ -269,10 +269,10 @@ def _selected(query: Query, data: IndexData) -> tuple[list[ReportRecord], str | 
     records = [data.reports[i] for i in sorted(ids or data.reports) if i in data.reports]
     if query.years:
         records = [r for r in records if any(y in r.meta.years for y in query.years)]
-    wanted = _asked_level(query.question)
+    wanted = _asked_level(query.typed)
     if wanted:
         records = [r for r in records if level(r) == wanted]
-    if _SEVERAL_YEARS.search(query.question):  # "哪份讲了好几年的工作": a report covering more than one year
+    if _SEVERAL_YEARS.search(query.typed):  # "哪份讲了好几年的工作": a report covering more than one year
         records = [r for r in records if len(r.meta.years) > 1]
     return records, wanted
 

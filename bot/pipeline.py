@@ -133,7 +133,7 @@ class ReportQA:
         At most `SURVEY_REPORTS` reports, found by one wider retrieval, so that the work stays bounded at any
         collection size; with fewer than two, it is an ordinary question.
         """
-        hits = self.retriever.retrieve(expanded(query.text), None, k=self.k * SURVEY_REPORTS, dense=dense)
+        hits = self.retriever.retrieve(expanded(query.search_text), None, k=self.k * SURVEY_REPORTS, dense=dense)
         ids = list(dict.fromkeys(h.chunk.report_id for h in hits))
         if query.years:  # "各区2020年…": the reports of that year
             ids = [r for r in ids if any(y in data.reports[r].meta.years for y in query.years)] or ids
@@ -142,7 +142,7 @@ class ReportQA:
             query.report_ids, query.compare = ids, True
 
     def _retrieve(self, query: Query, data: IndexData, dense: bool) -> list[Hit]:
-        text = expanded(query.text)
+        text = expanded(query.search_text)
         if query.compare and len(query.report_ids) > 1:
             # one retrieval per report, so that each side of a comparison has its evidence
             return per_report(self.retriever, text, query.report_ids, self.k, dense=dense)

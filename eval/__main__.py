@@ -6,12 +6,17 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import ReportQAError
 from bot.settings import Settings
 from eval.gate import DEFAULT_THRESHOLDS, check, load_thresholds
 from eval.gold import validate_gold
+
+if TYPE_CHECKING:
+    from eval.runner import EvalRun
 
 DEFAULT_REPORTS = Path("data/reports")
 DEFAULT_OUT = Path("eval/out/latest")
@@ -103,7 +108,7 @@ def _run_set(
     settings: Settings,
     name: str,
     path: Path,
-    items: list[object],
+    items: Sequence[object],
     out: Path,
     prev: Path | None,
     thresholds: dict[str, float] | None,
@@ -137,6 +142,21 @@ def _run_set(
 
     print(f"\n== {name} ({path}, {len(items)} items)")
     print(totals_table(run.overall, run.by_type, settings.retrieval_k))
+    _print_changes(run)
+    failures = check(run.overall, thresholds) if thresholds else []
+    if thresholds:
+        print(f"\nthresholds ({thresholds_path}, {name}): " + ("all met" if not failures else "NOT met"))
+        for f in failures:
+            print(f"  - {f}")
+    if "judge" in run.info:
+        j = run.info["judge"]
+        print(f"\nLLM judge: faithfulness {j['faithfulness']}, correctness {j['correctness']} ({j['judged']} judged)")
+    print(f"\n{run.info['seconds']} s; wrote {', '.join(str(p) for p in paths.values())}")
+    return bool(failures)
+
+
+def _print_changes(run: EvalRun) -> None:
+    """What changed since the run compared with, and the citations that do not slice their report's text."""
     if run.comparison is not None:
         c = run.comparison
         print(f"\ncompared with {c.previous}: {len(c.now_failing)} pass→fail, {len(c.now_passing)} fail→pass")
@@ -149,16 +169,6 @@ def _run_set(
         print(f"\n{len(bad)} citation(s) break text[start:end] == quote:")
         for b in bad:
             print(f"  - {b}")
-    failures = check(run.overall, thresholds) if thresholds else []
-    if thresholds:
-        print(f"\nthresholds ({thresholds_path}, {name}): " + ("all met" if not failures else "NOT met"))
-        for f in failures:
-            print(f"  - {f}")
-    if "judge" in run.info:
-        j = run.info["judge"]
-        print(f"\nLLM judge: faithfulness {j['faithfulness']}, correctness {j['correctness']} ({j['judged']} judged)")
-    print(f"\n{run.info['seconds']} s; wrote {', '.join(str(p) for p in paths.values())}")
-    return bool(failures)
 
 
 def main(argv: list[str] | None = None) -> int:

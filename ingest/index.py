@@ -12,7 +12,6 @@ import json
 import logging
 import shutil
 import time
-import tomllib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,15 +27,15 @@ from bot.store.vectors import collection_name, drop_collection
 from bot.store.writer import TOKENS_DIR, Reused, collect_garbage, intact, load_tokens, vector_base, write_generation
 from bot.text.analysis import ANALYZER_VERSION
 from bot.text.injection import flagged_spans
-from bot.types import Chunk, IngestRecord, Region
+from bot.types import Chunk, IngestRecord
 from ingest.chunk import chunk_report
 from ingest.load import find_report_sources, load_report, source_name
-from ingest.parse import ParsedReport, parse_text
+from ingest.overrides import apply_overrides, load_overrides
+from ingest.parse import parse_text
 
 log = logging.getLogger(__name__)
 
 PARSER_VERSION = 1
-MANIFEST_NAMES = ("reports.toml",)
 
 
 @dataclass
@@ -89,38 +88,6 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def load_overrides(folder: Path | None) -> dict[str, dict[str, Any]]:
-    """Per-file metadata overrides from `reports.toml` in the reports folder: [\"file.txt\"] title = …"""
-    if folder is None:
-        return {}
-    for name in MANIFEST_NAMES:
-        p = folder / name
-        if p.is_file():
-            try:
-                data = tomllib.loads(p.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise IngestError(f"{p}: invalid TOML ({exc}); fix or remove it.") from exc
-            return {k: v for k, v in data.items() if isinstance(v, dict)}
-    return {}
-
-
-def apply_overrides(report: ParsedReport, over: dict[str, Any]) -> None:
-    meta = report.meta
-    for key, value in over.items():
-        if key == "region" and isinstance(value, dict):
-            meta.region = Region(**{**meta.region.model_dump(), **value})
-        elif key in ("province", "city", "district"):
-            setattr(meta.region, key, value)
-        elif key == "years":
-            meta.years = [int(y) for y in (value if isinstance(value, list) else [value])]
-        elif key == "year":
-            meta.years = [int(value)]
-        elif key in ("title", "issuer", "published"):
-            setattr(meta, key, str(value))
-        else:
-            raise IngestError(f"reports.toml [{meta.source}]: unknown field {key!r}")
 
 
 def code_version() -> str:
@@ -204,6 +171,19 @@ def _parse(raw: Any, over: dict[str, Any], chunk_tokens: int) -> tuple[IngestRec
     return record, chunk_report(report, chunk_tokens)
 
 
+_Planned = tuple[str, Path, Path | None, Any]
+"""(source, file, root, (raw, overrides) to parse, or None when unchanged)."""
+
+
+@dataclass
+class _Previous:
+    """What the previous generation leaves to take over: its reports, chunks and BM25 tokens, by source."""
+
+    reports: dict[str, IngestRecord] = field(default_factory=dict)
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+
+
 def ingest(
     paths: list[Path],
     settings: Settings,
@@ -227,85 +207,20 @@ def ingest(
         prev_files: dict[str, Any] = (prev_manifest or {}).get("files", {}) if reusable else {}
 
         # 1. What changed, from the files' hashes alone: the previous generation is not read yet.
-        plan: list[tuple[str, Path, Path | None, Any]] = []  # (source, file, root, (raw, overrides) to parse)
-        file_state: dict[str, Any] = {}
-        seen_sources: set[str] = set()
-        iterator: Any = sources
-        if progress:
-            from tqdm import tqdm
-
-            iterator = tqdm(sources, desc="reading", unit="file")
-        for f, root in iterator:
-            source = source_name(f, root)
-            if source in seen_sources:
-                summary.errors.append(f"{f}: another file is already ingested as {source}; skipped.")
-                continue
-            seen_sources.add(source)
-            try:
-                raw = load_report(f, root)
-            except IngestError as exc:
-                summary.errors.append(str(exc))
-                log.error("%s", exc)
-                if source in prev_files:  # keep the last good version rather than lose it
-                    plan.append((source, f, root, None))
-                    file_state[source] = prev_files[source]
-                continue
-            over = overrides.get(source, {})
-            over_key = json.dumps(over, sort_keys=True, ensure_ascii=False)
-            prev = prev_files.get(source)
-            same = prev is not None and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key
-            plan.append((source, f, root, None if same else (raw, over)))
-            file_state[source] = {"hash": raw.content_hash, "overrides": over_key}
+        plan, file_state = _plan(sources, prev_files, overrides, summary, progress)
         changed = any(todo is not None for *_, todo in plan) or set(file_state) != set(prev_files)
         if not changed and reusable and prev_gen and prev_manifest and intact(index_dir, prev_gen, prev_manifest):
-            summary.unchanged = True
-            summary.generation = prev_gen
-            summary.reused = len(plan)
-            summary.reports = int(prev_manifest.get("n_reports", len(plan)))
-            summary.sections = int(prev_manifest.get("n_sections", 0))
-            summary.chunks = int(prev_manifest.get("n_chunks", 0))
-            summary.flagged = int(prev_manifest.get("n_flagged", 0))
+            _up_to_date(summary, prev_gen, prev_manifest, len(plan))
             summary.seconds = time.perf_counter() - t0
             return summary
 
         # 2. Something changed, or a file of the previous generation is damaged (then a new generation is
         # written even for unchanged reports, which repairs it): take over what did not change.
-        old_reports: dict[str, IngestRecord] = {}
-        old_chunks: dict[str, list[Chunk]] = {}
-        old_tokens: dict[str, list[str]] = {}
+        old = _Previous()
         if reusable and prev_gen:
-            try:
-                old_reports, old_chunks = _old_records(index_dir, prev_gen)
-                in_order = [c for cs in old_chunks.values() for c in cs]
-                old_tokens = load_tokens(index_dir / prev_gen / TOKENS_DIR, in_order)
-            except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
-                log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
-                reusable, old_reports, old_chunks, old_tokens = False, {}, {}, {}
-        records: list[IngestRecord] = []
-        chunks: list[Chunk] = []
-        reused = Reused()
-        for source, f, root, todo in plan:
-            if todo is None and source in old_reports:
-                records.append(old_reports[source])
-                for c in old_chunks.get(source, []):
-                    chunks.append(c)
-                    reused.ids.add(c.id)
-                    if c.id in old_tokens:
-                        reused.tokens[c.id] = old_tokens[c.id]
-                summary.reused += 1
-                continue
-            if todo is None:  # unchanged, but the previous generation could not be read: parse it again
-                try:
-                    todo = (load_report(f, root), overrides.get(source, {}))
-                except IngestError:
-                    file_state.pop(source, None)  # unreadable now, and its last good version is lost
-                    continue
-            raw, over = todo
-            record, report_chunks = _parse(raw, over, settings.chunk_tokens)
-            records.append(record)
-            chunks.extend(report_chunks)
-            summary.parsed += 1
-        del old_reports, old_chunks, old_tokens
+            old, reusable = _take_over(index_dir, prev_gen)
+        records, chunks, reused = _gather(plan, old, overrides, settings.chunk_tokens, file_state, summary)
+        del old
         summary.removed = len(set(prev_files) - set(file_state))
         _check_unique_ids(records)
         summary.reports = len(records)
@@ -313,28 +228,146 @@ def ingest(
         summary.chunks = len(chunks)
         summary.flagged = _flag_addressed(chunks)
 
+        # 3. The new generation is written, then made current.
         gen = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         summary.generation = gen
-        cached = CachedEmbedder(embedder, settings.cache_dir) if embedder else None
-        try:
+        with _embedding_cache(embedder, settings, summary) as cached, _discarded_on_failure(index_dir, gen, settings):
             if reusable and reused.ids:
                 reused.vectors = vector_base(index_dir, settings, prev_gen, prev_manifest)
             summary.tokenised = write_generation(
                 index_dir, gen, settings, records, chunks, cached, key, file_state, progress, reused
             )
-        except BaseException:
-            shutil.rmtree(index_dir / gen, ignore_errors=True)
-            if settings.chroma_host:
-                drop_collection(settings, collection_name(settings, gen))
-            raise
-        finally:
-            if cached:
-                summary.embedded = cached.misses
-                cached.close()
         write_current(index_dir, gen)
         collect_garbage(index_dir, settings, keep={gen, prev_gen})
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _plan(
+    sources: list[tuple[Path, Path | None]],
+    prev_files: dict[str, Any],
+    overrides: dict[str, dict[str, Any]],
+    summary: IngestSummary,
+    progress: bool,
+) -> tuple[list[_Planned], dict[str, Any]]:
+    """(each source and what to parse of it, each source's hash and overrides for the manifest). A file that
+    cannot be read now keeps its last good version; a second file of the same source name is rejected."""
+    plan: list[_Planned] = []
+    file_state: dict[str, Any] = {}
+    seen_sources: set[str] = set()
+    iterator: Any = sources
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(sources, desc="reading", unit="file")
+    for f, root in iterator:
+        source = source_name(f, root)
+        if source in seen_sources:
+            summary.errors.append(f"{f}: another file is already ingested as {source}; skipped.")
+            continue
+        seen_sources.add(source)
+        try:
+            raw = load_report(f, root)
+        except IngestError as exc:
+            summary.errors.append(str(exc))
+            log.error("%s", exc)
+            if source in prev_files:  # keep the last good version rather than lose it
+                plan.append((source, f, root, None))
+                file_state[source] = prev_files[source]
+            continue
+        over = overrides.get(source, {})
+        over_key = json.dumps(over, sort_keys=True, ensure_ascii=False)
+        prev = prev_files.get(source)
+        same = prev is not None and prev["hash"] == raw.content_hash and prev.get("overrides") == over_key
+        plan.append((source, f, root, None if same else (raw, over)))
+        file_state[source] = {"hash": raw.content_hash, "overrides": over_key}
+    return plan, file_state
+
+
+def _up_to_date(summary: IngestSummary, prev_gen: str, prev_manifest: Manifest, planned: int) -> None:
+    """The summary of an ingest with nothing to do: the previous generation's counts."""
+    summary.unchanged = True
+    summary.generation = prev_gen
+    summary.reused = planned
+    summary.reports = int(prev_manifest.get("n_reports", planned))
+    summary.sections = int(prev_manifest.get("n_sections", 0))
+    summary.chunks = int(prev_manifest.get("n_chunks", 0))
+    summary.flagged = int(prev_manifest.get("n_flagged", 0))
+
+
+def _take_over(index_dir: Path, prev_gen: str) -> tuple[_Previous, bool]:
+    """(the previous generation's reports, chunks and tokens, whether it can be reused); a damaged one gives
+    nothing and everything is rebuilt from the files."""
+    try:
+        reports, chunks = _old_records(index_dir, prev_gen)
+        in_order = [c for cs in chunks.values() for c in cs]
+        tokens = load_tokens(index_dir / prev_gen / TOKENS_DIR, in_order)
+    except (OSError, ValueError, KeyError) as exc:  # a damaged index: rebuild everything from the files
+        log.warning("previous index %s is damaged (%s); rebuilding from scratch", prev_gen, exc)
+        return _Previous(), False
+    return _Previous(reports, chunks, tokens), True
+
+
+def _gather(
+    plan: list[_Planned],
+    old: _Previous,
+    overrides: dict[str, dict[str, Any]],
+    chunk_tokens: int,
+    file_state: dict[str, Any],
+    summary: IngestSummary,
+) -> tuple[list[IngestRecord], list[Chunk], Reused]:
+    """The new generation's records and chunks: the previous generation's for an unchanged source, parsed
+    anew for the others (and what was taken over, so it is not computed again)."""
+    records: list[IngestRecord] = []
+    chunks: list[Chunk] = []
+    reused = Reused()
+    for source, f, root, todo in plan:
+        if todo is None and source in old.reports:
+            records.append(old.reports[source])
+            for c in old.chunks.get(source, []):
+                chunks.append(c)
+                reused.ids.add(c.id)
+                if c.id in old.tokens:
+                    reused.tokens[c.id] = old.tokens[c.id]
+            summary.reused += 1
+            continue
+        if todo is None:  # unchanged, but the previous generation could not be read: parse it again
+            try:
+                todo = (load_report(f, root), overrides.get(source, {}))
+            except IngestError:
+                file_state.pop(source, None)  # unreadable now, and its last good version is lost
+                continue
+        raw, over = todo
+        record, report_chunks = _parse(raw, over, chunk_tokens)
+        records.append(record)
+        chunks.extend(report_chunks)
+        summary.parsed += 1
+    return records, chunks, reused
+
+
+@contextmanager
+def _embedding_cache(embedder: Embedder | None, settings: Settings, summary: IngestSummary) -> Iterator[Any]:
+    """The embedder behind the vector cache (None for a BM25-only index); closed after, with the number of
+    vectors it had to compute in the summary."""
+    cached = CachedEmbedder(embedder, settings.cache_dir) if embedder else None
+    try:
+        yield cached
+    finally:
+        if cached:
+            summary.embedded = cached.misses
+            cached.close()
+
+
+@contextmanager
+def _discarded_on_failure(index_dir: Path, gen: str, settings: Settings) -> Iterator[None]:
+    """A generation whose writing fails (or is interrupted) is removed, its server collection too."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(index_dir / gen, ignore_errors=True)
+        if settings.chroma_host:
+            drop_collection(settings, collection_name(settings, gen))
+        raise
 
 
 def _check_unique_ids(records: list[IngestRecord]) -> None:

@@ -127,7 +127,7 @@ class LLMAnswerer:
         user = self.template.format(
             contexts=format_contexts(blocks, titles, sections=self.context == "chunks"),
             history=format_history(history),
-            question=prep.query.question,
+            question=prep.query.typed,
         )
         shots: list[Any] = []
         if self.example:  # the worked example as a turn of its own: a small model copies the form it sees

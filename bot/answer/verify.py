@@ -56,10 +56,40 @@ def verify_answer(
     in `reason`.
     """
     blocks = list(blocks) if blocks is not None else chunk_blocks(prep.hits[:max_blocks])
-    hits = prep.hits[:max_blocks]
-    contexts = [h.as_context() for h in hits]
+    contexts = [h.as_context() for h in prep.hits[:max_blocks]]
     raw = (text or "").strip()
     notes: list[str] = []
+    text, refused = _cleaned(raw, system, example, notes)
+    # 1. references to blocks that were not given are dropped
+    text, used = _given_references(text, raw, blocks, refused, prep.query.typed, notes)
+    # 2. every number must be in a cited block (or the question): else the block that holds it, or a mark
+    titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
+    cited_before = list(used)
+    text, used = _check_numbers(text, used, blocks, titles, prep.query.typed, notes)
+    if len(used) > len(cited_before):  # a block was added for a number: drop a cited one that holds nothing
+        text, used = _drop_unsupporting(text, used, cited_before, blocks, prep.query.typed, notes)
+    # 3. an answer of its own words that the cited blocks do not hold comes from elsewhere
+    if not refused:
+        _check_grounded(text, used, blocks, prep.query.typed)
+    # 4. citations: for each block referenced, the sentence of it closest to what the answer says
+    text, citations = _cited(text, used, blocks, prep)
+    reason = "the LLM found no answer in the context" if refused else None
+    if notes:
+        reason = "; ".join(filter(None, [reason, "verification: " + "; ".join(dict.fromkeys(notes))]))
+    return Answer(
+        answer=text,
+        answerable=not refused,
+        mode="generative",
+        citations=citations,
+        contexts=contexts,
+        resolved_question=prep.query.search_text if prep.query.search_text != prep.query.typed else None,
+        reason=reason,
+    )
+
+
+def _cleaned(raw: str, system: str, example: tuple[str, str] | None, notes: list[str]) -> tuple[str, bool]:
+    """(the answer without Markdown, echoed headers and CANNOT_ANSWER, whether it refuses); an answer that is
+    empty, not Chinese, repeats the prompt or stops at a lead-in is an LLMError."""
     text = drop_echoed_headers(clean(raw))
     if text != raw and _REF_ONLY.sub("", text) != _REF_ONLY.sub("", raw):
         notes.append("Markdown or echoed block headers removed")
@@ -76,7 +106,14 @@ def verify_answer(
         notes.append("a refusal without CANNOT_ANSWER")
     if not refused and is_lead_in(text):
         raise LLMError(f"LLM answer stops at a lead-in: {text[-40:]!r}")
-    # 1. references to blocks that were not given are dropped
+    return text, refused
+
+
+def _given_references(
+    text: str, raw: str, blocks: Sequence[Block], refused: bool, question: str, notes: list[str]
+) -> tuple[str, list[int]]:
+    """(the answer with only references to blocks that were given, the blocks it cites in order); an answer
+    that cites none gets the block that holds most of it."""
     used: list[int] = []
 
     def keep(m: re.Match[str]) -> str:
@@ -92,44 +129,32 @@ def verify_answer(
     if refused and not re.search(r"[\u4e00-\u9fff]", REF.sub("", text)):
         raise LLMError(f"LLM refusal says nothing but what the prompt holds: {raw[:80]!r}")
     if not refused and not used:
-        n = _best_supported(text, blocks, prep.query.question)
+        n = _best_supported(text, blocks, question)
         if n is None:
             raise LLMError("LLM answer cites no retrieved block")
         used.append(n)
         text = _append_ref(text, n)
         notes.append(f"reference [{n}] added: the answer gave none and that block holds it")
-    # 2. every number must be in a cited block (or the question): else the block that holds it, or a mark
-    titles = {rid: r.meta.title for rid, r in prep.data.reports.items()}
-    cited_before = list(used)
-    text, used = _check_numbers(text, used, blocks, titles, prep.query.question, notes)
-    if len(used) > len(cited_before):  # a block was added for a number: drop a cited one that holds nothing
-        text, used = _drop_unsupporting(text, used, cited_before, blocks, prep.query.question, notes)
-    # 3. an answer of its own words that the cited blocks do not hold comes from elsewhere
-    if not refused:
-        cited = "".join(blocks[n - 1].text for n in used)
-        share = support(text, cited, prep.query.question)
-        supported = [x for x in numbers(text) if x in digits(cited)]
-        if share is not None and share < MIN_SUPPORT and not supported:
-            raise Ungrounded(f"the LLM answer is not in the blocks it cites ({share:.0%} of its wording is)")
-    # 4. citations: for each block referenced, the sentence of it closest to what the answer says
+    return text, used
+
+
+def _check_grounded(text: str, used: list[int], blocks: Sequence[Block], question: str) -> None:
+    """Ungrounded when the cited blocks hold too little of the answer's wording and none of its numbers."""
+    cited = "".join(blocks[n - 1].text for n in used)
+    share = support(text, cited, question)
+    supported = [x for x in numbers(text) if x in digits(cited)]
+    if share is not None and share < MIN_SUPPORT and not supported:
+        raise Ungrounded(f"the LLM answer is not in the blocks it cites ({share:.0%} of its wording is)")
+
+
+def _cited(text: str, used: list[int], blocks: Sequence[Block], prep: Prepared) -> tuple[str, list[Citation]]:
+    """(the answer with its references renumbered 1, 2, … in the order cited, a citation for each)."""
     renumber: dict[int, int] = {}
     citations: list[Citation] = []
     for n in used:
         renumber[n] = len(citations) + 1
         citations.append(_citation(blocks[n - 1], text, prep))
-    text = REF.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
-    reason = "the LLM found no answer in the context" if refused else None
-    if notes:
-        reason = "; ".join(filter(None, [reason, "verification: " + "; ".join(dict.fromkeys(notes))]))
-    return Answer(
-        answer=text,
-        answerable=not refused,
-        mode="generative",
-        citations=citations,
-        contexts=contexts,
-        resolved_question=prep.query.text if prep.query.text != prep.query.question else None,
-        reason=reason,
-    )
+    return REF.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text), citations
 
 
 def leaks_prompt(text: str, system: str, window: int = 16) -> bool:

@@ -149,17 +149,17 @@ class QueryParser:
         known, unknown, ids = self._regions_in(q)
         named_here = known
         years = _years_in(q)
-        text, focus, context = q, q, ""
+        search_text, asked, previous = q, q, ""
         if prev:
-            text, focus, context, known, ids, years = self._followup(q, prev, known, unknown, ids, years)
+            search_text, asked, previous, known, ids, years = self._followup(q, prev, known, unknown, ids, years)
         unknown_specific = self._unknown_specific(known, unknown)
         if unknown_specific:
             ids = set()
-        qtype, unit = classify(focus)
-        if context and not ASKS.search(focus) and qtype == "fact":
+        qtype, unit = classify(asked)
+        if previous and not ASKS.search(asked) and qtype == "fact":
             # "那会办的呢？" asks what the previous question asked, of something else: its kind of answer too
             # (unless it says its own kind: "结案率呢？" asks a percentage after a count)
-            qtype, unit = classify(context)
+            qtype, unit = classify(previous)
         ids, uncovered = self._year_scope(ids, years, known, unknown)
         # two reports named in the question itself ("嘉定2023年和白云2020年…") ask about both
         compare = len(ids) > 1 and (bool(COMPARE.search(q)) or len(named_here) > 1)
@@ -167,9 +167,9 @@ class QueryParser:
         if (compare or survey) and qtype not in ("count", "percent", "amount", "list"):
             qtype = "count" if re.search(r"[多少]$|[多少][？?]*$|谁.*[多少]|哪.*[多少]", q.rstrip("？?")) else "compare"
         return Query(
-            question=q,
-            text=text,
-            focus=focus,
+            typed=q,
+            search_text=search_text,
+            asked=asked,
             qtype=qtype,
             unit=unit,
             report_ids=sorted(ids),
@@ -177,43 +177,43 @@ class QueryParser:
             unknown_regions=unknown_specific or ([] if known else unknown),
             years=years,
             uncovered_years=uncovered,
-            context=context,
+            previous=previous,
             compare=compare,
             survey=survey,
             named=bool(known) and len(ids) == 1,
-            asks=max(1, len(re.findall(r"多少|几", focus))) if qtype in ("count", "percent", "amount") else 1,
+            asks=max(1, len(re.findall(r"多少|几", asked))) if qtype in ("count", "percent", "amount") else 1,
         )
 
     def _followup(
         self, q: str, prev: str, known: list[str], unknown: list[str], ids: set[str], years: list[int]
     ) -> tuple[str, str, str, list[str], set[str], list[int]]:
-        """The question read after the previous one: (text, focus, context, known places, report ids, years)."""
-        text, focus, context = q, q, ""
+        """The question read after the previous one: (search text, asked, previous, known places, report ids, years)."""
+        search_text, asked, previous = q, q, ""
         p_known, _, p_ids = self._regions_in(prev)
         p_years = [int(y) for y in _YEAR.findall(prev)]
         if FOLLOWUP_SUB.match(q) and (known or years or unknown):
             # "那嘉定区呢？": the previous question with the entity swapped
-            text = prev
+            search_text = prev
             for name in p_known:
                 for alias in sorted({name, places.stem(name)}, key=len, reverse=True):
-                    text = text.replace(alias, "")
-            text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", text) if years or known else text
-            text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + text
-            focus = text
-            context = prev
+                    search_text = search_text.replace(alias, "")
+            search_text = re.sub(r"(?:19|20)\d{2}\s*年度?", "", search_text) if years or known else search_text
+            search_text = "".join(known + unknown) + "".join(f"{y}年" for y in years) + search_text
+            asked = search_text
+            previous = prev
         elif not known and not unknown:
             # no place named: a follow-up about the same report(s) and topic
-            context = prev
+            previous = prev
             known, ids = p_known, p_ids
             if not years:
                 years = p_years
-            text = q + " " + prev
+            search_text = q + " " + prev
         elif ANAPHORA.match(q):
-            context = prev  # "其中嘉定区…": keep the topic, the named place wins
+            previous = prev  # "其中嘉定区…": keep the topic, the named place wins
         # else: the question names its own place and stands alone; the history does not colour it
         if not known and not unknown and not ids:
             ids = p_ids
-        return text, focus, context, known, ids, years
+        return search_text, asked, previous, known, ids, years
 
     def _unknown_specific(self, known: list[str], unknown: list[str]) -> list[str]:
         """The places named that no report covers although their parent's reports exist: "深圳龙岗区" (a district

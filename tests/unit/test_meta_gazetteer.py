@@ -16,8 +16,8 @@ from bot.text.gazetteer import Gazetteer, named_area
 from bot.text.orgs import bureau_kind
 from bot.text.places import mentions
 from bot.types import ReportMeta
-from ingest.index import apply_overrides
 from ingest.load import load_report
+from ingest.overrides import apply_overrides
 from ingest.parse import parse_text
 from tests.unit.test_query import _meta as catalog_meta
 

@@ -50,7 +50,7 @@ def test_a_date_or_a_frequency_is_not_the_answer_to_how_many(sentence: str, coun
     from bot.answer.extractive.facts import type_ok
     from bot.query import Query
 
-    query = Query(question="办了多少？", text="办了多少？", focus="办了多少？", qtype="count")
+    query = Query(typed="办了多少？", search_text="办了多少？", asked="办了多少？", qtype="count")
     assert type_ok(query, sentence, set()) is counts
 
 
@@ -66,5 +66,5 @@ def test_a_document_may_be_named_without_title_marks(sentence: str, named: bool)
     from bot.answer.extractive.facts import type_ok
     from bot.query import Query
 
-    query = Query(question="率先起草的是什么办法？", text="", focus="率先起草的是什么办法？", qtype="name")
+    query = Query(typed="率先起草的是什么办法？", search_text="", asked="率先起草的是什么办法？", qtype="name")
     assert type_ok(query, sentence, set()) is named

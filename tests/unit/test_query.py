@@ -86,7 +86,7 @@ def test_a_city_named_alone_is_not_a_comparison_of_its_districts(parser: QueryPa
 def test_follow_up_swaps_the_city_for_one_of_its_districts(parser: QueryParser) -> None:
     q = parser.parse("那章贡区呢？", CITY_QUESTION)
     assert q.report_ids == ["zhanggong"]
-    assert "招聘会" in q.text
+    assert "招聘会" in q.search_text
 
 
 def test_follow_up_without_a_place_keeps_the_city_report(parser: QueryParser) -> None:
@@ -312,7 +312,7 @@ def test_a_follow_up_pointing_at_an_item_of_the_answer_asks_of_that_item() -> No
     assert ordinal_resolved("第五个呢？", history) == "第五个呢？"  # no fifth item: the question as asked
     assert ordinal_resolved("第一个是怎么造成的？", history[:1]) == "第一个是怎么造成的？"  # no answer to point at
     q = QueryParser([]).parse("第一个是怎么造成的？", history)
-    assert "积压" in q.focus and q.qtype == "how"
+    assert "积压" in q.asked and q.qtype == "how"
 
 
 def test_a_count_of_the_reports_own_parts_answers_no_count_but_a_question_about_them() -> None:

@@ -22,7 +22,7 @@ def acceptor(ctx: AnswerContext, cands: list[Candidate], gate: AnswerGate | None
     """The test a candidate of `cands` (sentences of ctx.hits, best first) must pass to be the answer."""
     query, p = ctx.query, ctx.params
     # a document the question names by its title (《武汉市集体合同办法》) is what the answer must be about
-    titles = [normalize(t) for t in _TITLE.findall(query.question)]
+    titles = [normalize(t) for t in _TITLE.findall(query.typed)]
 
     def names_titles(c: Candidate) -> bool:
         """The sentence names each title, and for a typed question holds the asked fact outside the clauses

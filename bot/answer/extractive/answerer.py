@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
             return meta_answer
         ans = self._compare(ctx) if query.compare and len(query.report_ids) > 1 else self._single(ctx)
         ans.contexts = contexts
-        ans.resolved_question = query.text if query.text != query.question else None
+        ans.resolved_question = query.search_text if query.search_text != query.typed else None
         return ans
 
     def evidence(self, prep: PreparedQuestion) -> list[Candidate]:
@@ -113,11 +113,11 @@ class ExtractiveAnswerer:
         weights = self._term_weights(data)
         entity = entity_words(query, data)
         # a question about a part of the report ("哪里做得还不够") also asks for that section's heading words
-        terms = asked_terms(section_words(query.focus), entity, known=lambda w: weights.df(w) > 0)
+        terms = asked_terms(section_words(query.asked), entity, known=lambda w: weights.df(w) > 0)
         if query.qtype == "name":
             # "哪个文件/什么制度" names the kind of title asked for; the 《…》 it needs is checked as the fact type
             terms = [t for t in terms if t not in TITLE_KINDS] or terms
-        ctx_terms = [t for t in asked_terms(query.context, entity) if t not in terms] if query.context else []
+        ctx_terms = [t for t in asked_terms(query.previous, entity) if t not in terms] if query.previous else []
         return AnswerContext(query, hits, data, weights, terms, ctx_terms, self.params)
 
     def _cite(self, data: IndexData, p: Piece) -> Citation:
@@ -182,7 +182,7 @@ class ExtractiveAnswerer:
             nxt = next_sentence(best, p.next_sentence_max_chars)
             if nxt:
                 # "为啥…": the sentence after a short statement gives the reason; it is the answer
-                why = re.search(r"为啥|为什么|原因|怎么会", query.focus) and re.search(
+                why = re.search(r"为啥|为什么|原因|怎么会", query.asked) and re.search(
                     r"由于|因为|受.{1,8}影响|导致", nxt.text
                 )
                 pieces = [nxt] if why else [*pieces, nxt]
@@ -258,7 +258,7 @@ _WHICH_MORE = re.compile(r"(?:哪边|哪个|哪家|哪份|哪区|谁).{0,8}?[更
 
 def which_more(ctx: AnswerContext, pieces: Sequence[Piece]) -> str | None:
     """For "哪边多" over two or more sides, each giving one count in the same unit: which side (or 一样多)."""
-    if ctx.query.qtype != "count" or not _WHICH_MORE.search(ctx.query.focus) or len(pieces) < 2:
+    if ctx.query.qtype != "count" or not _WHICH_MORE.search(ctx.query.asked) or len(pieces) < 2:
         return None
     values: dict[str, tuple[float, str]] = {}
     for piece in pieces:
@@ -273,6 +273,6 @@ def which_more(ctx: AnswerContext, pieces: Sequence[Piece]) -> str | None:
     nums = {rid: v for rid, (v, _u) in values.items()}
     if len(set(nums.values())) == 1:
         return "一样多。"
-    low = re.search(r"少|低", ctx.query.focus) and not re.search(r"多|高", ctx.query.focus)
+    low = re.search(r"少|低", ctx.query.asked) and not re.search(r"多|高", ctx.query.asked)
     best = (min if low else max)(nums, key=lambda r: nums[r])
     return f"{labels[best]}{'更少' if low else '更多'}。"

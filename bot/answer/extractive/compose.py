@@ -143,7 +143,7 @@ def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | N
         name = query.unknown_regions[0]
         mentioned = [r for r in data.reports.values() if name in r.text]
         # "黄埔区人社局2023年…": a body of that place is asked about, and no report is that body's
-        if not mentioned or (not query.regions and re.search(re.escape(name) + _BODY_AFTER, query.question)):
+        if not mentioned or (not query.regions and re.search(re.escape(name) + _BODY_AFTER, query.typed)):
             return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog.text(data)}。"
         query.report_ids = [r.meta.report_id for r in mentioned]
     if query.uncovered_years and query.report_ids:
@@ -197,14 +197,14 @@ def metadata_answer(query: Query, data: IndexData) -> Answer | None:
     """Questions about a report itself (when it was published) are answered from its metadata."""
     if query.qtype != "when" or len(query.report_ids) != 1:
         return None
-    if "报告" not in query.focus or not re.search(r"发|公布|日期|哪天", query.focus):
+    if "报告" not in query.asked or not re.search(r"发|公布|日期|哪天", query.asked):
         return None
     rec = data.reports.get(query.report_ids[0])
     if not rec or not rec.meta.published or not rec.meta.published_span:
         return None
     a, b = rec.meta.published_span
     cit = rec.cite(a, b, [])
-    poster = posted_by(rec, query.focus)
+    poster = posted_by(rec, query.asked)
     by = f"由{poster}发布，" if poster else "的"
     return Answer(
         answer=f"《{rec.meta.title}》{by}发布日期是{date_as_written(rec)}[1]。",

@@ -28,7 +28,7 @@ class AnswerContext:
     data: IndexData
     weights: TermWeights
     terms: list[str]
-    """The asked terms of the question's focus."""
+    """The asked terms of the question (`Query.asked`)."""
     ctx_terms: list[str]
     """The asked terms of the previous question (a follow-up's topic) that the question does not repeat."""
     params: ExtractiveParams
@@ -36,4 +36,4 @@ class AnswerContext:
     @functools.cached_property
     def q_numbers(self) -> set[str]:
         """The numbers the question states itself (in digits, 两 → 2): never the answer."""
-        return {n for n, _u, _a, _b in numbers_in(normalize(arabic(self.query.question)))}
+        return {n for n, _u, _a, _b in numbers_in(normalize(arabic(self.query.typed)))}

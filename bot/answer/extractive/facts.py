@@ -107,9 +107,9 @@ _UNMARKED_TITLE = re.compile(
 
 def title_verb(query: Query) -> str | None:
     """For "which document" questions, how the report introduces the document the question asks for."""
-    if re.search(r"按|根据|依据|依照|遵照", query.focus):
+    if re.search(r"按|根据|依据|依照|遵照", query.asked):
         return r"(?:根据|按照|依据|依照|遵照)[^。；]{0,20}《"
-    if re.search(r"出|制定|制订|发|印发|出台|编", query.focus):
+    if re.search(r"出|制定|制订|发|印发|出台|编", query.asked):
         return rf"{_MAKES}[^。；，,]{{0,6}}《"
     return None
 
@@ -117,14 +117,14 @@ def title_verb(query: Query) -> str | None:
 def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
     """Whether a (normalized) sentence holds the kind of fact the question asks for."""
     qt = query.qtype
-    contact = _CONTACT_ASKED.search(query.focus)
+    contact = _CONTACT_ASKED.search(query.asked)
     if contact:  # "联系电话是多少": a telephone number (or a postcode), not a count
         return bool((_POSTCODE if contact.group(0) in ("邮编", "邮政编码") else _PHONE).search(sent))
     if qt in ("count", "percent", "amount"):
         return _has_number(query, sent, q_numbers)
     if qt == "when":
         return bool(_DATE.search(sent))
-    if qt == "name" and re.search(r"文号|字号", query.focus):
+    if qt == "name" and re.search(r"文号|字号", query.asked):
         return bool(_DOC_NUMBER.search(sent))  # "临政发〔2020〕21号"
     if qt == "name":
         return bool(re.search(r"《[^》]{2,60}》|“[^”]{2,30}”|\"[^\"]{2,30}\"", sent) or _UNMARKED_TITLE.search(sent))
@@ -136,13 +136,13 @@ def type_ok(query: Query, sent: str, q_numbers: set[str]) -> bool:
         )
     if qt == "who":
         person = bool(
-            re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.focus)
-            or re.search(r"哪些(领导|人|同志|专家)|哪位", query.focus)
+            re.search(r"谁|(局长|组长|主任|书记|负责人|领导|讲师|专家|律师).{0,4}(叫什么|名字|姓名)", query.asked)
+            or re.search(r"哪些(领导|人|同志|专家)|哪位", query.asked)
         )
-        kind = _ASKED_KIND.search(query.focus)
+        kind = _ASKED_KIND.search(query.asked)
         if kind and not person:
             return has_named(sent, kind.group(1))
-        if person and re.search(r"组长|主任|第一责任人", query.focus) and _POST_AS_HEAD.search(sent):
+        if person and re.search(r"组长|主任|第一责任人", query.asked) and _POST_AS_HEAD.search(sent):
             return True  # "以局党委书记、局长为组长": the post that heads it is the answer
         return has_name(sent, person_only=person)
     if qt == "list":
@@ -161,14 +161,14 @@ def _restated_unit(query: Query, found: list[tuple[str, str, int, int]]) -> str 
     占了几个" restates the report's "27名仲裁员", so the answer counts people (名), not cases (件)."""
     if query.unit != "个":
         return None
-    stated = _counted_in_ge(query.focus)
+    stated = _counted_in_ge(query.asked)
     return next((u for n, u, _a, _b in found if n in stated and u and u != "个"), None)
 
 
 @functools.lru_cache(maxsize=1024)
-def _counted_in_ge(focus: str) -> frozenset[str]:
+def _counted_in_ge(asked: str) -> frozenset[str]:
     """The numbers a question states in 个 (read once a question, not once a candidate sentence)."""
-    return frozenset(n for n, u, _a, _b in numbers_in(normalize(focus)) if u == "个")
+    return frozenset(n for n, u, _a, _b in numbers_in(normalize(asked)) if u == "个")
 
 
 def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
@@ -180,10 +180,10 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
     for num, unit, a, b in found:
         if num in q_numbers or any(da <= a < db for da, db in dates):
             continue  # (a day of a date, "9月23日", is a date, not a count of days)
-        if _PARTS_AFTER.match(sent, b) and not _PARTS_ASKED.search(query.focus):
+        if _PARTS_AFTER.match(sent, b) and not _PARTS_ASKED.search(query.asked):
             continue  # "…等6个部分组成": the parts of the report itself, not a count of anything it did
         every = _EVERY.search(sent, max(0, a - 3), a)
-        if every and every.group(0).strip() not in query.focus:
+        if every and every.group(0).strip() not in query.asked:
             continue  # "每一件", "每月5日": a frequency or a rule, not how many there were (unless asked: 每年花多少)
         if not sent[a].isdigit() and (not query.unit or unit.lstrip("余多") != query.unit):
             continue  # a count in words ("两个窗口", "六个部分") is prose; it answers only a question asking that unit
@@ -192,7 +192,7 @@ def _has_number(query: Query, sent: str, q_numbers: set[str]) -> bool:
             return True
         if qt == "amount" and bare in ("万元", "亿元", "元", "万"):
             return True
-        if qt in ("amount", "count") and bare == "%" and _CHANGE_ASKED.search(query.focus):
+        if qt in ("amount", "count") and bare == "%" and _CHANGE_ASKED.search(query.asked):
             return True  # "收入增长了多少": a rise is given as a percentage as often as an amount
         if qt == "count" and unit and (unit_ok(unit, asked) if asked else True):
             return True

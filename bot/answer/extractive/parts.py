@@ -32,7 +32,7 @@ NEAR_CHARS = 150
 def asked_parts(ctx: AnswerContext) -> list[list[str]]:
     """The asked words of each part of the question that asks for a number, in the question's order; "X和Y各
     多少条" asks of X and of Y."""
-    parts = [p for p in _PART_BREAK.split(normalize(ctx.query.focus)) if _ASKING.search(p)]
+    parts = [p for p in _PART_BREAK.split(normalize(ctx.query.asked)) if _ASKING.search(p)]
     if len(parts) == 1:
         each = _EACH.search(parts[0])
         if each:

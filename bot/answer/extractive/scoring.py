@@ -78,7 +78,7 @@ class _Scorer:
         present = [t for t in ctx.terms if weights.df(t) > 0 and is_nounish(t)]
         numeric = query.qtype in ("count", "percent", "amount")
         self.title_verb = title_verb(query) if query.qtype == "name" else None
-        self.plans = bool(_ASPIRATION.search(query.focus) or re.search(r"计划|打算|目标|下一步|明年|准备", query.focus))
+        self.plans = bool(_ASPIRATION.search(query.asked) or re.search(r"计划|打算|目标|下一步|明年|准备", query.asked))
         self.rarest = max(present, key=lambda t: self.wts[t]) if present else None
         self.key = self.rarest if numeric else None
 

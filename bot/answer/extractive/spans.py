@@ -148,7 +148,7 @@ class _Windows:
 
     def __init__(self, ctx: AnswerContext, terms: Sequence[str], ctx_terms: Sequence[str]):
         self.ctx = ctx
-        self.negated = negated_terms(ctx.query.focus)
+        self.negated = negated_terms(ctx.query.asked)
         self.title_verb = title_verb(ctx.query) if ctx.query.qtype == "name" else None
         wts = {t: ctx.weights.idf(t) for t in terms if t not in self.negated}
         for t in ctx_terms:
@@ -191,7 +191,7 @@ class _Windows:
         if query.qtype not in ("count", "percent", "amount") or query.asks > 1 or not held:
             return None
         # the words of the question's clause that asks ("…，全流程网上能办的比例是多少"), not of its setting
-        asking = next((c for c in reversed(re.split(r"[，,；;：:]", query.focus)) if _ASKING.search(c)), query.focus)
+        asking = next((c for c in reversed(re.split(r"[，,；;：:]", query.asked)) if _ASKING.search(c)), query.asked)
         wts = {t: w for t, w in self.wts.items() if t in asking} or self.wts
 
         def cov(a: int, b: int) -> float:

@@ -110,7 +110,7 @@ def entity_words(query: Query, data: IndexData) -> list[str]:
         if m.issuer:
             ent.append(m.issuer)
     ent += query.regions + query.unknown_regions
-    writer = first_org(query.question, prefixed_only=True)
+    writer = first_org(query.typed, prefixed_only=True)
     if writer and re.search(r"(?:局|厅|委员会|人民政府|政府|管委会|办事处)$", writer.name):
         ent.append(writer.name)  # the body the question names as the report's writer ("乐山市交通运输局…")
     return ent
