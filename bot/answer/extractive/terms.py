@@ -91,8 +91,6 @@ class TermWeights:
                 and not any(self.df(normalize(x)) for x in SYNONYMS.get(term, ()))
             )
             pos = self.weak_pos_weight if is_weak_pos(term) or unseen else 1.0
-            if unseen:
-                df = self.n // 2
             w = math.log(1 + (self.n - df + 0.5) / (df + 0.5)) * pos
             self._cache[term] = w
         return w
