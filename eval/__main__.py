@@ -134,10 +134,10 @@ def _run_set(
     if args.judge:
         if not settings.llm_base_url:
             raise SystemExit("--judge needs an LLM: set REPORTQA_LLM_BASE_URL (and _MODEL, _API_KEY)")
-        from bot.answer.llm import make_llm_answerer
+        from bot.answer.llm import make_chat
         from eval.judge import judge_run
 
-        run.info["judge"] = judge_run(make_llm_answerer(settings).chat, run.items, run.records)
+        run.info["judge"] = judge_run(make_chat(settings), run.items, run.records)
     paths = write_outputs(run, out, thresholds)
 
     print(f"\n== {name} ({path}, {len(items)} items)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import budget
 from bot.answer.base import Declined, Event, Prepared
@@ -35,6 +35,9 @@ from bot.answer.verify import MIN_SUPPORT, UNVERIFIED, Ungrounded, verify_answer
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.types import Answer
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 # The prompt (bot.answer.prompt) and the verification (bot.answer.verify) were part of this module: their
 # public names are still importable from here.
@@ -183,14 +186,13 @@ def _content(msg: Any) -> str:
     return str(content or "")
 
 
-def make_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer | None = None) -> FallbackAnswerer:
-    """ChatOpenAI pointed at the configured OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama…),
-    falling back to `extractive` (a new ExtractiveAnswerer if not given) as the settings say."""
+def make_chat(settings: Settings) -> BaseChatModel:
+    """ChatOpenAI pointed at the configured OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, vLLM, Ollama…)."""
     if not settings.llm_base_url:
         raise ConfigError("generative mode needs REPORTQA_LLM_BASE_URL.")
     from langchain_openai import ChatOpenAI
 
-    chat = ChatOpenAI(
+    return ChatOpenAI(
         base_url=settings.llm_base_url,
         api_key=settings.llm_api_key or "not-needed",
         model=settings.llm_model,
@@ -200,6 +202,12 @@ def make_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer | None 
         max_retries=0,
         streaming=True,  # .stream() yields real tokens; .invoke() aggregates them
     )
+
+
+def make_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer | None = None) -> FallbackAnswerer:
+    """The configured endpoint's model (`make_chat`), falling back to `extractive` (a new ExtractiveAnswerer if
+    not given) as the settings say."""
+    chat = make_chat(settings)
     extractive = extractive or ExtractiveAnswerer()
     llm = LLMAnswerer(
         chat,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_openai import ChatOpenAI
 
 from eval.judge import judge_run, judge_section, parse_judgement
@@ -77,3 +80,48 @@ def test_parse_judgement_rejects_inconsistent_counts() -> None:
         except (ValueError, KeyError):
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+def test_eval_run_with_judge_adds_the_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m eval run --judge` builds its judge from the LLM settings and reports what it judged."""
+    from bot.embed import make_embedder
+    from bot.settings import Settings
+    from eval.__main__ import main as eval_main
+    from ingest.index import ingest
+    from tests.conftest import NEUTRAL_DIR
+
+    quote = "全年办理行政复议案件73件"
+    gold = tmp_path / "gold.jsonl"
+    item = {
+        "id": "n1",
+        "question": "红塔区人社局2022年办理了多少件行政复议案件？",
+        "type": "numeric",
+        "answerable": True,
+        "answer": "73件",
+        "must_include": ["73件"],
+        "evidence": [{"file": "hongta_2022.txt", "quote": quote, "section": ""}],
+    }
+    gold.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def script(messages: list[dict[str, Any]]) -> str:
+        if "参考答案：" in messages[-1]["content"]:
+            return strict_judge(messages)
+        return "办理行政复议案件73件[1]。"
+
+    for key in [k for k in os.environ if k.startswith("REPORTQA_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(_env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
+    ingest([NEUTRAL_DIR], settings, make_embedder(settings))
+    (tmp_path / "none.json").write_text("{}", encoding="utf-8")
+    server = ScriptedOpenAI(script)
+    with serve(server.app) as url:
+        monkeypatch.setenv("REPORTQA_LLM_BASE_URL", url + "/v1")
+        monkeypatch.setenv("REPORTQA_LLM_MODEL", "judge")
+        out = tmp_path / "out"
+        argv = ["run", "--gold", str(gold), "--reports", str(NEUTRAL_DIR), "--index", str(settings.index_dir)]
+        rc = eval_main([*argv, "--out", str(out), "-q", "--judge", "--thresholds", str(tmp_path / "none.json")])
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert rc == 0
+    judged = summary["run"]["judge"]
+    assert judged["judged"] == 1 and judged["items"]["n1"]["claims"] == 1
