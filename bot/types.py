@@ -68,6 +68,10 @@ class ReportMeta(BaseModel):
         for long, short in _ISSUER_ABBREVIATIONS:
             org = org.replace(long, short)
         place = self.region.district or self.region.city or self.region.province or ""
+        from bot.text.places import stem
+
+        if any(n and len(stem(n)) >= 2 and org.startswith(stem(n)) for n in self.region.names()):
+            place = ""  # the issuer names its place in its own short form ("红河州生态环境局")
         city = self.region.city
         if self.region.district and city and city != self.region.district and not place.startswith(city[:2]):
             from bot.text.gazetteer import Gazetteer
@@ -78,7 +82,8 @@ class ReportMeta(BaseModel):
         yrs = ""
         if self.years:
             yrs = f"{self.years[0]}年" if len(self.years) == 1 else f"{self.years[0]}—{self.years[-1]}年"
-        return f"{who}{yrs}报告"
+        sep = " " if yrs and who[-1:].isascii() else ""  # a title that is a file name: "p005 2025年报告"
+        return f"{who}{sep}{yrs}报告"
 
 
 _ISSUER_ABBREVIATIONS = (

@@ -128,6 +128,14 @@ class QueryParser:
         spans = [(m.start(), m.end(), c) for a, c in present for m in re.finditer(re.escape(a), text)]
         g = Gazetteer.default()
         chain = g.find(text, short_names=True)
+        # a catalogue place the gazetteer reads under another of its names ("红河州": 红河哈尼族彝族自治州)
+        spans += [
+            (m.start, m.end, c.name)
+            for m in chain
+            if not m.short
+            for c in m.candidates
+            if c.name in self._covering and (m.start, m.end, c.name) not in spans
+        ]
         longer = [(m.start, m.end) for m in chain if not m.short] + [(s, e) for s, e, _ in spans]
         out: list[NamedPlace] = []
         for s, e, canon in spans:
