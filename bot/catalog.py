@@ -17,7 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answer.extractive.compose import date_as_written, posted_by, side_labels, years_text
+from bot.answer.extractive.compose import date_as_written, posted_by, side_labels
+from bot.coverage import years_text
 from bot.query import Query
 from bot.store import IndexData, ReportRecord
 from bot.text.analysis import normalize, tagged

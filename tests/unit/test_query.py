@@ -115,6 +115,30 @@ def test_a_refusal_for_an_unknown_place_names_a_long_catalog_briefly() -> None:
     assert message.count("司法局") == 20
 
 
+def test_coverage_selects_the_reports_that_mention_a_place_without_changing_the_query() -> None:
+    from types import SimpleNamespace
+
+    from bot import coverage
+
+    metas = [
+        _meta("a", "甲区司法局", "江西省", "赣州市", "章贡区", 2021),
+        _meta("b", "乙区司法局", "江西省", "赣州市", "南康区", 2021),
+    ]
+    texts = {"a": "2021年，章贡区司法局与瑞金市开展合作。", "b": "2021年，南康区司法局推进依法行政。"}
+    data = SimpleNamespace(
+        generation="g", reports={m.report_id: SimpleNamespace(meta=m, text=texts[m.report_id]) for m in metas}
+    )
+    query = QueryParser(metas).parse("瑞金市的合作情况怎么样？")
+    assert query.report_ids == [] and query.unknown_regions
+    catalog = coverage.Catalog(5)
+    assert coverage.refusal(query, data, catalog) is None  # type: ignore[arg-type]
+    assert coverage.scoped(query, data).report_ids == ["a"]  # type: ignore[arg-type]
+    assert query.report_ids == []  # neither changed the query
+    asked_of_body = QueryParser(metas).parse("瑞金市司法局办了多少件行政复议案件？")
+    message = coverage.refusal(asked_of_body, data, catalog)  # type: ignore[arg-type]
+    assert message is not None and "瑞金市" in message
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -331,3 +355,14 @@ def test_a_persons_name_after_a_post_and_before_tongzhi_answers_who() -> None:
     q = QueryParser([]).parse("是谁给机关干部讲的法治课？")
     assert type_ok(q, normalize("委党委书记、主任王栩冬同志以“依法治理”为题，为机关干部讲授法治课。"), set())
     assert not type_ok(q, normalize("委党委书记以“依法治理”为题，为机关干部讲授法治课。"), set())
+
+
+def test_an_autonomous_prefecture_asked_in_its_short_form_is_its_reports_place() -> None:
+    # 黔东南苗族侗族自治州 is written 黔东南州 in speech and on its own bodies' names
+    metas = [
+        _meta("q", "黔东南州民政局", "贵州省", "黔东南苗族侗族自治州", None, 2023),
+        _meta("g", "贵阳市民政局", "贵州省", "贵阳市", None, 2023),
+    ]
+    query = QueryParser(metas).parse("黔东南州民政局2023年办了多少件事？")
+    assert query.report_ids == ["q"] and not query.unknown_regions
+    assert metas[0].short_name == "黔东南州民政局2023年报告"  # its place is not written twice

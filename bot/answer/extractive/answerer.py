@@ -6,15 +6,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from bot import coverage
 from bot.answer.extractive.accept import Trace, acceptor
 from bot.answer.extractive.compose import (
     NO_HITS,
     NOT_UNDERSTOOD,
-    Catalog,
     cite,
     compose,
     metadata_answer,
-    metadata_refusal,
     refuse,
     side_labels,
 )
@@ -70,10 +69,11 @@ class ExtractiveAnswerer:
         self.gate: AnswerGate | None = AnswerGate.load() if isinstance(gate, str) else gate
         self.trace: Trace | None = None  # set to a list to record each decision (calibration)
         self._weights: TermWeights | None = None
-        self._catalog = Catalog(params.catalog_shown)
+        self._catalog = coverage.Catalog(params.catalog_shown)
 
     def answer(self, prep: PreparedQuestion) -> Answer:
-        query, hits, data = prep.query, prep.hits, prep.data
+        hits, data = prep.hits, prep.data
+        query = coverage.scoped(prep.query, data)
         contexts = [Context(source=h.chunk.source, start=h.chunk.start, end=h.chunk.end, score=h.score) for h in hits]
         refusal = self.metadata_refusal(query, data)
         if refusal:
@@ -102,11 +102,13 @@ class ExtractiveAnswerer:
 
         Generative mode builds a small model's prompt from the first few (bot.llm, compact context).
         """
-        return candidates(self._context(prep.query, prep.hits, prep.data), prep.hits) if prep.hits else []
+        if not prep.hits:
+            return []
+        return candidates(self._context(coverage.scoped(prep.query, prep.data), prep.hits, prep.data), prep.hits)
 
     def metadata_refusal(self, query: Query, data: IndexData) -> str | None:
-        """The refusal of a question about a place or year no report covers (may select reports, see compose)."""
-        return metadata_refusal(query, data, self._catalog)
+        """The refusal of a question about a place or year no report covers (bot.coverage; changes nothing)."""
+        return coverage.refusal(query, data, self._catalog)
 
     def _context(self, query: Query, hits: Sequence[Hit], data: IndexData) -> AnswerContext:
         """The asked terms of the question (and of the previous one, for a follow-up) and their weights."""

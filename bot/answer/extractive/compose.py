@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer.extractive.context import AnswerContext
 from bot.answer.extractive.spans import Candidate, Piece, narrow, trim
+from bot.coverage import years_text
 from bot.query import Query
-from bot.text.orgs import BODY_SUFFIX
 from bot.types import Answer, Citation
 
 if TYPE_CHECKING:
     from bot.store import IndexData, ReportRecord
 
-# a body right after a place ("黄埔区人社局", "黄埔区政府"): what a question names when it asks of that body's report
-_BODY_AFTER = rf"(?:政府|[^，,。？?的]{{0,10}}?(?:{BODY_SUFFIX}|管委会))"
 NO_HITS = "报告中没有找到与这个问题相关的内容。"
 NOT_UNDERSTOOD = "没有看懂要查询的内容，请具体说明想了解哪份报告的什么情况，例如某单位某年办理了多少件行政复议案件。"
 # what a refusal says is missing, by the kind of fact asked
@@ -115,55 +112,6 @@ def refuse(ctx: AnswerContext, best: Candidate | None) -> Answer:
         citations=[cit],
         reason=f"best evidence coverage {best.coverage:.2f}, fact type {'found' if best.type_ok else 'missing'}",
     )
-
-
-class Catalog:
-    """The reports there are, by short name, for a refusal (built once per index generation)."""
-
-    def __init__(self, shown: int):
-        self.shown = shown
-        self._of: str | None = None
-        self._text = ""
-
-    def text(self, data: IndexData) -> str:
-        if self._of != data.generation:
-            names = sorted({r.meta.short_name for r in data.reports.values()})
-            shown = "、".join(names[: self.shown])
-            self._text = shown if len(names) <= self.shown else f"{shown}等{len(names)}份报告"
-            self._of = data.generation
-        return self._text
-
-
-def metadata_refusal(query: Query, data: IndexData, catalog: Catalog) -> str | None:
-    """The refusal of a question about a place or year no report covers, from the metadata alone.
-
-    A place no report is about, but that some report mentions, selects those reports (query.report_ids).
-    """
-    if query.unknown_regions and not query.report_ids:
-        name = query.unknown_regions[0]
-        mentioned = [r for r in data.reports.values() if name in r.text]
-        # "黄埔区人社局2023年…": a body of that place is asked about, and no report is that body's
-        if not mentioned or (not query.regions and re.search(re.escape(name) + _BODY_AFTER, query.typed)):
-            return f"现有报告中没有关于{name}的内容，无法回答。现有报告包括：{catalog.text(data)}。"
-        query.report_ids = [r.meta.report_id for r in mentioned]
-    if query.uncovered_years and query.report_ids:
-        reps = [data.reports[r] for r in query.report_ids if r in data.reports]
-        if any(not r.meta.years for r in reps):
-            return None  # a report whose years are not known may well cover the year asked
-        for y in query.uncovered_years:
-            if not any(f"{y}年" in r.text for r in reps):
-                have = "；".join(
-                    f"{r.meta.short_name.removesuffix('报告')}报告只覆盖{years_text(r.meta.years)}" for r in reps
-                )
-                return f"报告中没有{y}年的相关内容：现有的{have}。"
-    return None
-
-
-def years_text(years: Sequence[int]) -> str:
-    """ "2020年", "2012—2016年", or 未注明年份."""
-    if not years:
-        return "未注明年份"
-    return f"{years[0]}年" if len(years) == 1 else f"{years[0]}—{years[-1]}年"
 
 
 # a full date as a page writes it: 2022年02月28日, 2024-03-08, 2024.03.08, 21.02.2017
