@@ -121,3 +121,27 @@ def test_a_comparison_names_each_side_by_its_place_and_year(qa: ReportQA) -> Non
     ans = qa.ask("徐汇区和坪山区的行政复议案件各有多少？")
     assert ans.answerable and len({c.source for c in ans.citations}) == 2, ans.answer
     assert ans.answer.count("：") >= 2 and "根据" not in ans.answer, ans.answer
+
+
+def test_a_sentence_two_chunks_cut_is_weighed_whole(tmp_path: Any) -> None:
+    """The asked terms in one chunk's half of a long sentence, the asked number in the other's: it answers."""
+    from bot.embed import HashEmbedder
+
+    items = "、".join(f"第{i}类事项的办理流程与公开标准" for i in range(1, 19))
+    text = (
+        "某县统计局2024年政务公开工作报告\n\n一、主要工作\n\n"
+        f"2024年，我局梳理细化基层政务公开事项，完善{items}等156项公开内容，明确公开渠道和公开责任。\n\n"
+        "二、下一步工作\n\n继续做好政务公开工作。\n"
+    )
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "tongji_2024.txt").write_text(text, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", chunk_tokens=120)  # type: ignore[call-arg]
+    ingest([reports], settings, HashEmbedder())
+    handle = IndexHandle(settings.index_dir, settings)
+    chunks = [c for c in handle.get().chunks if "156项" in c.text or "细化" in c.text]
+    assert not any("细化" in c.text and "156项" in c.text for c in chunks)  # the sentence is cut
+    qa = ReportQA(handle, HashEmbedder(), retrieval=RetrievalParams(k=settings.retrieval_k))
+    ans = qa.ask("某县统计局2024年细化完善了多少项公开内容？")
+    assert ans.answerable and "156项" in ans.answer
+    assert all(text[c.start : c.end] == c.quote for c in ans.citations)

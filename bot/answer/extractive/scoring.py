@@ -29,7 +29,10 @@ def candidates(ctx: AnswerContext, hits: Sequence[Hit]) -> list[Candidate]:
             sent = normalize(h.chunk.text[s:e])
             # a table's row is read with its header row ("政府集中采购 | 9 | 712万元" under "采购项目数量 | 采购总金额")
             row_head = head + " " + normalize(_row_header(ctx, h, s)) if "|" in sent else head
-            cov, matched = scorer.coverage(sent, row_head)
+            # a sentence the chunk cuts (a long one across two chunks) is weighed whole: its asked terms may be in
+            # the other chunk's half, and the asked fact in this one
+            whole = _whole_sentence(ctx, h, s, e)
+            cov, matched = scorer.coverage(normalize(whole) if whole else sent, row_head)
             c = Candidate(rank, h.chunk, s, e, coverage=cov, matched=matched)
             c.key_ok = scorer.key_ok(sent, row_head)
             c.type_ok = type_ok(ctx.query, sent, ctx.q_numbers)
@@ -37,6 +40,30 @@ def candidates(ctx: AnswerContext, hits: Sequence[Hit]) -> list[Candidate]:
             out.append(c)
     out.sort(key=lambda c: -c.score)
     return out
+
+
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+_CUT_REACH = 400
+
+
+def _whole_sentence(ctx: AnswerContext, hit: Hit, s: int, e: int) -> str | None:
+    """The whole sentence in the report's own text when the chunk begins or ends inside it, else None."""
+    text = hit.chunk.text
+    if (s > 0 or hit.chunk.start == 0) and (e < len(text) or _SENTENCE_END.match(text, e - 1)):
+        return None
+    rec = ctx.data.reports.get(hit.chunk.report_id)
+    if rec is None:
+        return None
+    a, b = hit.chunk.orig_span(s, e)
+    head = a
+    if s == 0:
+        ends = list(_SENTENCE_END.finditer(rec.text, max(0, a - _CUT_REACH), a))
+        head = ends[-1].end() if ends else a
+    tail = b
+    if e == len(text) and not _SENTENCE_END.match(text, e - 1):
+        nxt = _SENTENCE_END.search(rec.text, b, b + _CUT_REACH)
+        tail = nxt.start() if nxt else b
+    return rec.text[head:tail] if (head, tail) != (a, b) else None
 
 
 def _row_header(ctx: AnswerContext, hit: Hit, at: int) -> str:
