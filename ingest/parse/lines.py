@@ -150,11 +150,17 @@ def mark_tail(lines: list[Line]) -> None:
     last_top = max(i for i in heads if lines[i].rank == top)
     seen_content = False
     prev_final = False
+    announced: list[str] = []  # the attachments the report lists ("附件：2023年度…一览表"), part of the report
     for i in range(last_top + 1, len(lines)):
         ln = lines[i]
         if ln.kind in ("blank", "boilerplate", "date"):
             continue
         s = strip_markup(ln.raw)
+        announced += [normalize(a) for a in _ATTACHMENT.findall(s)]
+        if ln.kind == "content" and len(s) >= 4 and any(a.startswith(normalize(s).rstrip("。")) for a in announced):
+            # the attachment itself, under its own title: the rest of the page is the report's, not a tail
+            ln.kind, ln.rank, ln.heading = "heading", top, s.rstrip("。")
+            return
         if ln.kind == "content":
             # (a table row, cells joined by ｜ in text converted from HTML or Word, is no signature)
             if seen_content and prev_final and len(s) <= 40 and s[-1] not in SENT_FINAL and "｜" not in s:
@@ -164,6 +170,10 @@ def mark_tail(lines: list[Line]) -> None:
                 return
             seen_content = True
         prev_final = _ends_sentence(s)
+
+
+# an attachment the report lists after its text: "附件：1.2023年度…一览表（具体见附表）"
+_ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[:：]\s*(?:\d+\s*[.、．]\s*)?([^（(：:]{4,60})")
 
 
 def _ends_sentence(s: str) -> bool:

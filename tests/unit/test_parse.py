@@ -211,6 +211,23 @@ def test_pasted_news_after_the_end_of_002_is_left_out(parsed: dict[str, ParsedRe
     assert report.text[: last.end].endswith("(武汉市政府法制办供稿)")
 
 
+def test_an_attachment_the_report_lists_is_its_own_section_not_a_tail(tmp_path: Path) -> None:
+    text = (
+        "某区2024年重点工作完成情况\n\n一、总体情况\n\n全年分解任务120项，全部完成。\n\n"
+        "附件：2024年度重点任务完成情况表（具体见附表）。\n\n2024年度重点任务完成情况表\n\n序号\n\n目标任务\n\n"
+        "实现农业增加值增长5%。\n\n区农业农村委\n\n完成农业增加值12.3亿元、增长6.1%。\n\n"
+    )
+    f = tmp_path / "attached.txt"
+    f.write_text(text, encoding="utf-8")
+    report = parse_text(load_report(f, tmp_path))
+    table = _section(report, ["2024年度重点任务完成情况表"])
+    assert "12.3亿元" in report.text[table.start : table.end]
+    # and a short line after the end that no attachment announced is still a tail
+    f.write_text(text.replace("附件：2024年度重点任务完成情况表（具体见附表）。", "特此报告。"), encoding="utf-8")
+    report = parse_text(load_report(f, tmp_path))
+    assert all("12.3亿元" not in report.text[s.start : s.end] for s in report.sections)
+
+
 def test_page_break_blank_line_is_joined_in_the_clean_view(parsed: dict[str, ParsedReport]) -> None:
     report = parsed["004_4c6858bdc4dfdbf1.txt"]
     assert "局领导积极践行\n\n行政机关负责人出庭应诉制度" in report.text
