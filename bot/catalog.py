@@ -176,6 +176,8 @@ def _describe(rec: ReportRecord, asks_years: bool, asks_who: bool, asks_place: b
         return f"{who}：{years or '年份未注明'}"
     # the issuer's full name where the question asks who; the short name ("白云区人社局2020年报告") elsewhere
     name = (f"{who}{years}报告" if years else meta.title) if asks_who else meta.short_name
+    if not asks_who and years and years_text(meta.years) in name:
+        name = name.replace(years_text(meta.years), years, 1)  # the years in the report's own words: 2023年度
     if asks_place and meta.region.label():
         name += f"（{meta.region.label()}）"
     return name

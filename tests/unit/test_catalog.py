@@ -191,6 +191,15 @@ def test_a_single_report_is_named_by_its_own_title_and_years(levels: ReportQA) -
     assert _cited_sources(title) == ["d.txt"]
 
 
+def test_a_listed_report_gives_its_years_in_its_own_words(tmp_path: Path) -> None:
+    reports = _reports(
+        ("y.txt", "长沙县司法局2022年度法治政府建设情况报告", "2022年，我局坚持依法行政。", "办理复议案件3件。")
+    )
+    qa = fixture_qa(tmp_path, reports)
+    ans = qa.ask("有没有长沙县的报告？")
+    assert ans.answerable and "2022年度" in ans.answer
+
+
 def test_the_report_covering_the_most_years_and_the_latest_one_are_found(levels: ReportQA) -> None:
     widest = levels.ask("哪份报告讲的年份最多？")
     assert widest.answerable and _cited_sources(widest) == ["p.txt"] and "共3年" in widest.answer
