@@ -120,7 +120,8 @@ def _level_issuer(org: Org, region: Region, title: str | None, opening: str, tex
     prefix = place
     if place == region.district and region.city and region.city != place and not place.endswith("市"):
         prefix = region.city + place  # (a county-level city goes by its own name: 海安市交通运输局)
-    return _with_full_name(prefix + org.body, text), region
+    body = "人民" + org.body if org.body.startswith("政府") else org.body  # 区政府办公室: 区人民政府办公室
+    return _with_full_name(prefix + body, text), region
 
 
 # the body that says it compiled the report: "本报告…由台州湾经济技术开发区管委会结合有关统计数据编制"

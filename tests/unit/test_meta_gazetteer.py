@@ -499,7 +499,7 @@ def test_a_conjunction_before_a_one_character_county_joins_words() -> None:
             "首页 走进郫都 政务公开 政务服务 政民互动\n\n"
             "2024年度重点工作完成情况\n\n区政府办公室对2024年重点工作完成情况进行了汇总。\n\n一、总体情况\n\n"
             "根据《2024年郫都区人民政府工作报告目标任务分解方案》，分解任务120项。\n",
-            "成都市郫都区政府办公室",
+            "成都市郫都区人民政府办公室",
             "郫都区",
         ),
         # a reading in pinyin after a character (清遠(yuǎn)市) does not break the name
